@@ -1,0 +1,180 @@
+"""The command line: `flask …` in the project folder, or the installed `heard` command.
+
+Each command is a small click function that calls a business function.
+"""
+import os
+import sys
+
+import click
+from flask import current_app
+from flask.cli import AppGroup, FlaskGroup, with_appcontext
+
+from app import keys, roster, rounds, schema, surveys
+
+PROJECT_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def init_app(app):
+    for group in (db_cli, roster_cli, surveys_cli, rounds_cli, keys_cli):
+        app.cli.add_command(group)
+    app.cli.add_command(links_command)
+    app.cli.add_command(demo_command)
+
+
+def _fail(message):
+    raise click.ClickException(message)
+
+
+@click.group("db", cls=AppGroup)
+def db_cli():
+    """Database schema."""
+
+
+@db_cli.command("upgrade")
+def db_upgrade():
+    """Apply pending migrations."""
+    applied = schema.upgrade()
+    click.echo("applied: " + ", ".join(applied) if applied else "database is up to date")
+
+
+@db_cli.command("status")
+def db_status():
+    """List migrations not applied yet."""
+    waiting = schema.pending()
+    click.echo("pending: " + ", ".join(waiting) if waiting else "database is up to date")
+
+
+@click.group("roster", cls=AppGroup)
+def roster_cli():
+    """People and teams."""
+
+
+@roster_cli.command("import")
+@click.argument("csv_file", type=click.File("rb"))
+def roster_import(csv_file):
+    """Import people from CSV (email,name,team,role,leads): all or nothing."""
+    try:
+        report = roster.import_roster(csv_file.read())
+    except roster.RosterError as error:
+        for line in error.errors:
+            click.echo(line, err=True)
+        _fail(f"{len(error.errors)} problem(s); nothing was imported")
+    click.echo(f"{report.created} added, {report.updated} updated, "
+               f"{report.unchanged} unchanged, {len(report.teams_created)} new team(s)")
+    if report.ignored_columns:
+        click.echo("ignored columns: " + ", ".join(report.ignored_columns))
+
+
+@click.group("surveys", cls=AppGroup)
+def surveys_cli():
+    """Survey and theme definitions."""
+
+
+@surveys_cli.command("sync")
+@click.option("--dir", "directory", type=click.Path(file_okay=False),
+              help="Folder of *.toml definitions (default: surveys/).")
+def surveys_sync(directory):
+    """Load surveys/*.toml and surveys/themes.toml into the database."""
+    directory = directory or current_app.config["SURVEYS_DIR"]
+    try:
+        report = surveys.sync_surveys(directory)
+    except surveys.SurveyDefinitionError as error:
+        for line in error.problems:
+            click.echo(line, err=True)
+        _fail("the definitions were refused; nothing changed")
+    click.echo("\n".join(report) if report else "surveys are up to date")
+
+
+@click.group("rounds", cls=AppGroup)
+def rounds_cli():
+    """Survey rounds."""
+
+
+@rounds_cli.command("open")
+@click.argument("survey")
+@click.option("--team", "team_path", required=True, help="Team path, e.g. Engineering.")
+@click.option("--days", default=5, show_default=True, type=int, help="How long it stays open.")
+def rounds_open(survey, team_path, days):
+    """Open a round of SURVEY for a team subtree, with a personal link per person."""
+    try:
+        round_ = rounds.open_round(survey, team_path, days, current_app.config["MIN_GROUP"])
+    except rounds.RoundError as error:
+        _fail(str(error))
+    click.echo(f"opened round {round_.id} ({round_.name}) for {round_.team.path}: "
+               f"{round_.invitations.count()} people invited, closes "
+               f"{round_.closes_at:%Y-%m-%d %H:%M} UTC")
+
+
+@rounds_cli.command("close-due")
+def rounds_close_due():
+    """Close every round whose time is up and release its pending answers (cron-safe)."""
+    closed = rounds.close_due()
+    click.echo(f"closed {len(closed)} round(s)" + "".join(f"\n  {r.id} {r.name}" for r in closed))
+
+
+@click.command("links")
+@with_appcontext
+@click.argument("email", required=False)
+@click.option("--all", "everyone", is_flag=True, help="Everyone invited to open rounds, as CSV.")
+def links_command(email, everyone):
+    """Print a person's personal link for the open round(s)."""
+    base_url = current_app.config["BASE_URL"]
+    if everyone == bool(email):
+        _fail("give an EMAIL or --all")
+    if everyone:
+        click.echo("email,url")
+        for link in rounds.all_open_links(base_url):
+            click.echo(f"{link.email},{link.url}")
+        return
+    try:
+        found = rounds.links_for_person(email, base_url)
+    except rounds.RoundError as error:
+        _fail(str(error))
+    if not found:
+        _fail(f"{email} is not invited to any open round")
+    for link in found:
+        click.echo(f"{link.url}  ({link.round.name})")
+
+
+@click.command("demo")
+@with_appcontext
+def demo_command():
+    """Load a demo company (only into an empty database) and print sign-in links."""
+    from app import demo
+    if not demo.database_is_empty():
+        click.echo("the database already holds people; demo data not loaded")
+    else:
+        demo.load_demo(current_app.config["SURVEYS_DIR"], current_app.config["MIN_GROUP"])
+        click.echo("demo company loaded")
+    for line in demo.sign_in_lines(current_app.config["BASE_URL"]):
+        click.echo(line)
+
+
+@click.group("keys", cls=AppGroup)
+def keys_cli():
+    """The key file."""
+
+
+@keys_cli.command("check")
+def keys_check():
+    """Check that the key file opens every data key in the database."""
+    count = keys.current().check()
+    click.echo(f"ok: the key file opens all {count} data key(s)")
+
+
+@keys_cli.command("rotate")
+def keys_rotate():
+    """Make a new key-encryption key and re-wrap every data key with it."""
+    kid = keys.current().rotate()
+    click.echo(f"new primary key {kid}; data keys re-wrapped. Back up the key file now.")
+
+
+def _create_app_or_exit():
+    from app import StartupError, create_app
+    try:
+        return create_app()
+    except StartupError as error:
+        sys.exit(f"heard: cannot start: {error}")
+
+
+main = FlaskGroup(create_app=_create_app_or_exit, help="Heard: employee pulse surveys.")

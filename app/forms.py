@@ -1,0 +1,92 @@
+"""The pulse form, built from a survey's questions.
+
+Answers are checked as exact strings against each question's scale: Python's int()
+would accept ' 3 ', '٣', '３' and '1_0', and none of those is an answer a person
+gave by tapping a button.
+"""
+import re
+
+from flask_wtf import FlaskForm
+from wtforms import RadioField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import StopValidation, ValidationError
+
+from app.pulses import MAX_COMMENT_CHARS
+
+# Control characters (but tab and line breaks) and U+FFFD, which is what invalid
+# UTF-8 turns into when a form is decoded.
+FORBIDDEN_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd]")
+FIELD_PREFIX = "q_"
+IDENTITY_CHOICES = [SelectChoice("anonymous", "Anonymously"), SelectChoice("named", "With my name")]
+
+
+class ScaleField(RadioField):
+    """A required answer that must be one of the scale's exact strings."""
+
+    def __init__(self, *args, answer_hint, **kwargs):
+        super().__init__(*args, validate_choice=False, **kwargs)
+        self.answer_hint = answer_hint
+
+    def pre_validate(self, form):
+        if self.data in (None, "", "None"):
+            raise StopValidation("Please choose an answer.")
+        if self.data not in {choice.value for choice in self.choices}:
+            raise StopValidation(f"Choose {self.answer_hint}.")
+
+
+def _check_comment(form, field):
+    text = field.data or ""
+    if FORBIDDEN_TEXT.search(text):
+        raise ValidationError("This text holds characters that cannot be stored "
+                              "(control characters or bytes that are not UTF-8).")
+    if len(text.strip()) > MAX_COMMENT_CHARS:
+        raise ValidationError(f"Please keep this to {MAX_COMMENT_CHARS:,} characters; "
+                              f"it has {len(text.strip()):,}.")
+
+
+def _answer_hint(question):
+    if question.kind == "choice":
+        return "one of the options"
+    return f"a number from {question.scale[0]} to {question.scale[-1]}"
+
+
+def pulse_form(questions, **kwargs):
+    """A FlaskForm class instance with one field per question, plus the identity choice."""
+
+    class PulseForm(FlaskForm):
+        identity = RadioField(choices=IDENTITY_CHOICES, default="anonymous")
+
+    for question in questions:
+        name = FIELD_PREFIX + question.key
+        if question.is_scored:
+            labels = question.choices or question.scale
+            field = ScaleField(choices=[SelectChoice(value, label)
+                                        for value, label in zip(question.scale, labels)],
+                               answer_hint=_answer_hint(question))
+        else:
+            field = TextAreaField(validators=[_check_comment])
+        setattr(PulseForm, name, field)
+    form = PulseForm(**kwargs)
+    form.questions = questions
+    return form
+
+
+def unexpected_fields(form, formdata):
+    """Field names the form does not take, or that were sent more than once."""
+    allowed = {field.name for field in form}
+    problems = [f"{name} (not a field of this form)" for name in formdata if name not in allowed]
+    problems += [f"{name} (sent {len(formdata.getlist(name))} times)"
+                 for name in formdata if name in allowed and len(formdata.getlist(name)) > 1]
+    return sorted(problems)
+
+
+def answers_from(form):
+    """(scores, comments, signed) from a validated form, as plain values."""
+    scores, comments = {}, {}
+    for question in form.questions:
+        value = form[FIELD_PREFIX + question.key].data
+        if question.is_scored:
+            scores[question.key] = int(value)
+        elif value and value.strip():
+            comments[question.key] = value
+    return scores, comments, form.identity.data == "named"

@@ -1,0 +1,30 @@
+"""Heard's data: organisation, surveys, rounds, and the anonymous answer tables."""
+from app.models.base import BaseModel, random_id, utcnow
+from app.models.org import Person, Team, TeamLead
+from app.models.surveys import Question, Survey, Theme
+from app.models.rounds import DataKey, Invitation, Participation, Round
+from app.models.answers import (
+    ANONYMOUS_MODELS, Comment, PendingAnswer, QuestionTally, Response, TeamTally)
+
+ALL_MODELS = (
+    Team, Person, TeamLead, Theme, Survey, Question, DataKey, Round, Invitation,
+    Participation, PendingAnswer, Response, Comment, QuestionTally, TeamTally,
+)
+
+__all__ = [model.__name__ for model in ALL_MODELS] + [
+    "ALL_MODELS", "ANONYMOUS_MODELS", "BaseModel", "random_id", "utcnow"]
+
+
+def bind_storage_options(database):
+    """Set options that depend on the database engine before any table is made.
+
+    On SQLite the anonymous tables and participation are WITHOUT ROWID, so storage
+    order follows their random or composite key instead of the order of arrival.
+    PostgreSQL has no such option; there, batches are shuffled before insertion.
+    """
+    from peewee import SqliteDatabase
+    for model in UNORDERED_MODELS:
+        model._meta.without_rowid = isinstance(database, SqliteDatabase)
+
+
+UNORDERED_MODELS = ANONYMOUS_MODELS + (Participation,)

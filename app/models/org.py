@@ -1,0 +1,67 @@
+"""Teams (a tree addressed by paths such as Engineering/Platform) and people."""
+from peewee import BooleanField, CharField, CompositeKey, ForeignKeyField, fn
+
+from app.models.base import BaseModel
+
+ROLES = ("employee", "leader", "hr", "admin")
+PATH_SEPARATOR = "/"
+
+
+class Team(BaseModel):
+    name = CharField(max_length=120)
+    path = CharField(max_length=1000, unique=True)
+    parent = ForeignKeyField("self", null=True, backref="children", on_delete="RESTRICT")
+
+    @classmethod
+    def by_path(cls, path):
+        """The team at this exact path, or None."""
+        return cls.get_or_none(cls.path == normalise_path(path))
+
+    def subtree(self):
+        """This team and every team below it."""
+        # An exact, case-sensitive prefix match: LIKE would treat _ and % in names
+        # as wildcards.
+        prefix = self.path + PATH_SEPARATOR
+        return Team.select().where(
+            (Team.path == self.path) | (fn.SUBSTR(Team.path, 1, len(prefix)) == prefix))
+
+    def ancestors(self):
+        """The teams above this one, nearest first."""
+        parts = self.path.split(PATH_SEPARATOR)
+        paths = [PATH_SEPARATOR.join(parts[:end]) for end in range(len(parts) - 1, 0, -1)]
+        by_path = {team.path: team for team in Team.select().where(Team.path.in_(paths))}
+        return [by_path[path] for path in paths if path in by_path]
+
+    def __str__(self):
+        return self.path
+
+
+def normalise_path(path):
+    """'Engineering / Platform/' -> 'Engineering/Platform'."""
+    return PATH_SEPARATOR.join(
+        part.strip() for part in path.strip().strip(PATH_SEPARATOR).split(PATH_SEPARATOR))
+
+
+class Person(BaseModel):
+    email = CharField(max_length=254, unique=True)
+    name = CharField(max_length=200)
+    team = ForeignKeyField(Team, backref="members", on_delete="RESTRICT")
+    role = CharField(max_length=16, default="employee")
+    active = BooleanField(default=True)
+
+    @classmethod
+    def by_email(cls, email):
+        """The person with this email (case-insensitive), or None."""
+        return cls.get_or_none(cls.email == email.strip().lower())
+
+    def __str__(self):
+        return f"{self.name} <{self.email}>"
+
+
+class TeamLead(BaseModel):
+    """Who leads which team; a leader sees that team's whole subtree."""
+    person = ForeignKeyField(Person, backref="leads", on_delete="CASCADE")
+    team = ForeignKeyField(Team, backref="leaders", on_delete="CASCADE")
+
+    class Meta:
+        primary_key = CompositeKey("person", "team")

@@ -1,0 +1,157 @@
+"""Answering a pulse: what the employee is asked and where it counts, and recording it.
+
+A submission is sealed into the pending pool together with the participation row,
+in one transaction, then acknowledged. It reaches the results only in a shuffled
+batch of at least k (app.releases), never on its own.
+"""
+import json
+from dataclasses import dataclass
+
+from peewee import IntegrityError, fn
+
+from app import blobs, keys, releases
+from app.db import db
+from app.models import (
+    Invitation, Participation, PendingAnswer, Person, Team, random_id, utcnow)
+
+MAX_COMMENT_CHARS = 2000
+
+
+class AnswerError(ValueError):
+    """The answers break a rule the form should have caught; nothing was stored."""
+
+
+class AlreadyAnswered(Exception):
+    """This person has already answered this round."""
+
+
+class RoundClosed(Exception):
+    """The round stopped taking answers."""
+
+
+@dataclass(frozen=True)
+class CountedIn:
+    """Where an answer is counted, as the employee is told before sending."""
+    team: Team
+    invited: int
+    shown_in: Team
+    shown_invited: int
+    min_group: int
+
+    @property
+    def too_small(self):
+        return self.invited < self.min_group
+
+    @property
+    def never_shown(self):
+        return self.shown_invited < self.min_group
+
+
+@dataclass(frozen=True)
+class Pulse:
+    invitation: Invitation
+    questions: list
+    counted_in: CountedIn
+    answered: bool
+
+    @property
+    def round(self):
+        return self.invitation.round
+
+    @property
+    def scored_count(self):
+        return sum(1 for question in self.questions if question.is_scored)
+
+
+def pulse_for(invitation, min_group):
+    """Everything the pulse page needs for one invitation."""
+    return Pulse(
+        invitation=invitation,
+        questions=list(invitation.round.survey.current_questions()),
+        counted_in=counted_in(invitation, min_group),
+        answered=has_answered(invitation))
+
+
+def has_answered(invitation):
+    return Participation.select().where(
+        Participation.round == invitation.round_id,
+        Participation.person == invitation.person_id).exists()
+
+
+def counted_in(invitation, min_group):
+    """The person's team, and the group their answer is stored and shown under."""
+    team, shown_in = invitation.team, invitation.counted_team
+    return CountedIn(team, _invited_in(invitation.round_id, [team.id]), shown_in,
+                     _invited_in(invitation.round_id, [t.id for t in shown_in.subtree()]),
+                     min_group)
+
+
+def _invited_in(round_id, team_ids):
+    return (Invitation.select(fn.COUNT(Invitation.id))
+            .where(Invitation.round == round_id, Invitation.team.in_(team_ids)).scalar())
+
+
+def record_answers(invitation, scores, comments, signed, batch_size, now=None):
+    """Store one person's answers for a round; release a batch when one is due.
+
+    scores: {question key: int}, one for every scored question.
+    comments: {question key: text}; blank ones are dropped.
+    signed: put the person's name on their comments (scores stay anonymous).
+    """
+    round_ = invitation.round
+    if not round_.is_open(now or utcnow()):
+        raise RoundClosed()
+    questions = {q.key: q for q in round_.survey.current_questions()}
+    payload = {"scores": _checked_scores(questions, scores),
+               "comments": _checked_comments(questions, comments)}
+    payload["author"] = invitation.person_id if signed and payload["comments"] else None
+    pending_id = random_id()
+    sealed = keys.current().seal(
+        round_.data_key_id, json.dumps(payload).encode(),
+        blobs.place("pending_answer", "sealed", pending_id, round_.id))
+    try:
+        with db.atomic():
+            Participation.insert(round=round_.id, person=invitation.person_id).execute()
+            PendingAnswer.insert(id=pending_id, round=round_.id, team=invitation.counted_team_id,
+                                 sealed=sealed).execute()
+    except IntegrityError:
+        raise AlreadyAnswered() from None
+    releases.release_if_due(round_, invitation.counted_team_id, batch_size)
+
+
+def _checked_scores(questions, scores):
+    unknown = set(scores) - {key for key, q in questions.items() if q.is_scored}
+    if unknown:
+        raise AnswerError(f"no scored question {sorted(unknown)[0]!r} in this pulse")
+    checked = {}
+    for key, question in questions.items():
+        if not question.is_scored:
+            continue
+        value = scores.get(key)
+        if value is None:
+            if question.required:
+                raise AnswerError(f"question {key!r} needs an answer")
+            continue
+        if type(value) is not int or str(value) not in question.scale:
+            raise AnswerError(f"{value!r} is not an answer to question {key!r}")
+        checked[key] = value
+    return checked
+
+
+def _checked_comments(questions, comments):
+    checked = {}
+    for key, text in comments.items():
+        question = questions.get(key)
+        if question is None or question.is_scored:
+            raise AnswerError(f"no text question {key!r} in this pulse")
+        text = (text or "").strip()
+        if len(text) > MAX_COMMENT_CHARS:
+            raise AnswerError(f"a comment is at most {MAX_COMMENT_CHARS} characters")
+        if text:
+            checked[key] = text
+    return checked
+
+
+def author_name(person_id):
+    person = Person.get_or_none(Person.id == person_id)
+    return person.name if person else None

@@ -1,0 +1,41 @@
+"""Every setting Heard reads, declared once with its default and help text.
+
+`docs/configuration.md` documents each of them; a test fails when one is missing there.
+Environment variables carry the ``HEARD_`` prefix: ``HEARD_DATABASE_URL`` sets ``DATABASE_URL``.
+"""
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: object
+    help: str
+
+
+SETTINGS = (
+    Setting("DATABASE_URL", None,
+            "Where data lives: sqlite:///path/to/file.db or postgresql://user@host/db. "
+            "Default: instance/heard.db."),
+    Setting("KEY_FILE", None,
+            "Path of the key file holding the key-encryption keys. Keep it outside the "
+            "database and its backups. Default: instance/heard.keys (created on first run)."),
+    Setting("SECRET_KEY", None,
+            "Signs session cookies. Default: a random key kept in instance/secret_key."),
+    Setting("BASE_URL", "http://127.0.0.1:5000",
+            "The public address of this server, used in printed and mailed links."),
+    Setting("MIN_GROUP", 5,
+            "k: the fewest respondents any figure may describe, and the size of a "
+            "release batch. Never below 3."),
+    Setting("MIN_GROUP_COMMENTS", 10,
+            "k_comments: the fewest respondents a group needs before its comments are "
+            "shown. Never below MIN_GROUP."),
+    Setting("SURVEYS_DIR", None,
+            "Folder of survey definitions (*.toml). Default: surveys/ in the project."),
+    Setting("PULSE_SESSION_MINUTES", 120,
+            "How long a session started from a personal link lasts."),
+    Setting("TRUST_PROXY", 0,
+            "How many reverse proxies sit in front of Heard (for X-Forwarded-* headers)."),
+)
+
+DEFAULTS = {setting.name: setting.default for setting in SETTINGS}

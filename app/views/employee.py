@@ -1,0 +1,87 @@
+"""The employee pulse: open a personal link, answer, send.
+
+The token in a personal link is exchanged at once for a short session and dropped
+from the address bar (and from history, referrers and screenshots).
+"""
+import time
+
+from flask import Blueprint, abort, current_app, redirect, request, session, url_for
+
+from app import forms, links, pulses
+from app.models import Invitation, Round
+from app.views.rendering import render
+
+bp = Blueprint("employee", __name__)
+SESSION_KEY = "pulse"
+
+
+@bp.get("/p/<token>")
+def open_link(token):
+    """Start a pulse session from a personal link, then forget the token."""
+    invitation = links.invitation_for_token(token)
+    if invitation is None:
+        return invalid_link()
+    session.clear()
+    minutes = current_app.config["PULSE_SESSION_MINUTES"]
+    session[SESSION_KEY] = {"invitation": invitation.id, "until": int(time.time()) + 60 * minutes}
+    return redirect(url_for("employee.pulse"), 303)
+
+
+@bp.get("/pulse")
+def pulse():
+    """The questions, or the thank-you once answered."""
+    pulse = _current_pulse()
+    if pulse.answered:
+        return _answered(pulse, just_sent=session.pop("just_sent", False))
+    form = forms.pulse_form(pulse.questions, formdata=None)
+    return render("employee/pulse.html", "employee/partials/pulse_form.html",
+                  pulse=pulse, form=form)
+
+
+@bp.post("/pulse")
+def submit():
+    """Check and record the answers; a second send of the same round records nothing."""
+    pulse = _current_pulse()
+    if pulse.answered:
+        return _answered(pulse, status=409)
+    form = forms.pulse_form(pulse.questions)
+    unexpected = forms.unexpected_fields(form, request.form)
+    if unexpected:
+        abort(400, "This form does not take: " + "; ".join(unexpected) + ". Nothing was saved.")
+    if not form.validate_on_submit():
+        return render("employee/pulse.html", "employee/partials/pulse_form.html", 422,
+                      pulse=pulse, form=form)
+    scores, comments, signed = forms.answers_from(form)
+    try:
+        pulses.record_answers(pulse.invitation, scores, comments, signed,
+                              batch_size=current_app.config["MIN_GROUP"])
+    except pulses.AlreadyAnswered:
+        return _answered(pulse, status=409)
+    except pulses.RoundClosed:
+        return invalid_link()
+    if current_app.htmx:
+        return _answered(pulse, just_sent=True)
+    session["just_sent"] = True
+    return redirect(url_for("employee.pulse"), 303)
+
+
+def _answered(pulse, just_sent=False, status=200):
+    return render("employee/answered.html", "employee/partials/answered.html", status,
+                  pulse=pulse, just_sent=just_sent)
+
+
+def invalid_link():
+    """One answer for every link that does not work, whatever the reason."""
+    session.pop(SESSION_KEY, None)
+    return render("employee/invalid_link.html", "employee/partials/invalid_link.html", 404)
+
+
+def _current_pulse():
+    state = session.get(SESSION_KEY)
+    if not isinstance(state, dict) or state.get("until", 0) < time.time():
+        abort(invalid_link())
+    invitation = (Invitation.select(Invitation, Round).join(Round)
+                  .where(Invitation.id == state.get("invitation")).first())
+    if invitation is None or not invitation.round.is_open():
+        abort(invalid_link())
+    return pulses.pulse_for(invitation, current_app.config["MIN_GROUP"])

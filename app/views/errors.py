@@ -1,0 +1,48 @@
+"""Every error a person can meet gets a plain page (or fragment) that says what to do."""
+import traceback
+
+from flask import current_app
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from app.views.rendering import render
+
+MESSAGES = {
+    400: ("Something in that request was not right", None),
+    404: ("This page does not exist", "Check the address, or open the link you were sent again."),
+    405: ("That is not how this page is used", "Go back and use the buttons on the page."),
+    413: ("That was too much to send", "Answers are limited to 64 kB in all; please shorten "
+          "your comments and send again."),
+    429: ("Too many tries", "Please wait a minute and try again."),
+    500: ("Something went wrong on our side", "Nothing you did caused this. Please try again "
+          "in a moment."),
+}
+
+
+def render_problem(status, title, detail):
+    return render("errors/problem.html", "errors/partials/problem.html", status,
+                  title=title, detail=detail, code=status)
+
+
+def init_app(app):
+    @app.errorhandler(CSRFError)
+    def _csrf(error):
+        return render_problem(400, "This form has expired",
+                              "For your safety, forms only work from this site and for a "
+                              "limited time. Reload the page and send it again.")
+
+    @app.errorhandler(HTTPException)
+    def _http(error):
+        title, detail = MESSAGES.get(error.code, (error.name, None))
+        if error.code == 400 and error.description and not error.description.startswith(
+                "The browser (or proxy)"):
+            detail = error.description
+        return render_problem(error.code, title, detail or error.description)
+
+    @app.errorhandler(Exception)
+    def _unexpected(error):
+        # The type and the stack only: an exception's message may quote what a person typed.
+        current_app.logger.error("unhandled %s\n%s", type(error).__name__,
+                                 "".join(traceback.format_tb(error.__traceback__)))
+        title, detail = MESSAGES[500]
+        return render_problem(500, title, detail)

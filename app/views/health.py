@@ -1,0 +1,16 @@
+"""Liveness for load balancers and monitors."""
+from flask import Blueprint, jsonify
+
+from app.db import db
+
+bp = Blueprint("health", __name__)
+
+
+@bp.get("/healthz")
+def healthz():
+    """200 when the database answers, 503 when it does not."""
+    try:
+        db.execute_sql("SELECT 1").fetchone()
+    except Exception:  # any driver error means "not healthy", never a 500
+        return jsonify(status="unavailable", database="unreachable"), 503
+    return jsonify(status="ok")

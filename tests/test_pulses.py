@@ -1,0 +1,160 @@
+"""Recording answers: the pending pool, batch release, and the results it feeds."""
+import json
+from datetime import timedelta
+
+import pytest
+
+from app import blobs, keys, pulses, results, rounds
+from app.models import (
+    Comment, Participation, PendingAnswer, QuestionTally, Response, TeamTally, Team, utcnow)
+from tests.conftest import answer, full_scores, invitations_of
+
+
+def platform_results(round_, k=5):
+    team = Team.by_path("Acme/Platform")
+    return results.group_results(round_.id, [team.id], k)
+
+
+def test_an_answer_waits_in_the_pending_pool_with_its_participation(make_round):
+    round_ = make_round()
+    answer(invitations_of(round_)[0])
+    assert PendingAnswer.select().count() == 1
+    assert Participation.select().count() == 1
+    assert Response.select().count() == 0
+
+
+def test_k_answers_release_one_shuffled_batch_into_the_results(make_round):
+    round_ = make_round()
+    for invitation in invitations_of(round_)[:5]:
+        answer(invitation, value=4, comment="More focus time please")
+    assert PendingAnswer.select().count() == 0
+    assert Response.select().count() == 5
+    assert Comment.select().count() == 5
+    tally = TeamTally.get()
+    assert tally.respondents == 5
+
+
+def test_results_do_not_change_until_k_new_answers_exist(make_round):
+    round_ = make_round()
+    invitations = invitations_of(round_)
+    seen = []
+    for index, invitation in enumerate(invitations[:11]):
+        answer(invitation, value=5 if index % 2 else 2)
+        seen.append(platform_results(round_).respondents)
+    # Suppressed until the first batch of 5, then steps of 5, never of 1.
+    assert seen == [None] * 4 + [5] * 5 + [10, 10]
+
+
+def test_results_figures_are_computed_from_released_answers(make_round):
+    round_ = make_round()
+    for invitation, value in zip(invitations_of(round_), [5, 4, 4, 2, 1]):
+        answer(invitation, value=value)
+    workload = next(score for score in platform_results(round_).themes
+                    if score.theme.key == "workload")
+    assert workload.mean == pytest.approx(16 / 5)
+    assert workload.favourable_share == pytest.approx(3 / 5)
+    engagement = next(score for score in platform_results(round_).themes
+                      if score.theme.key == "engagement")
+    # eNPS answers 10, 8, 8, 4, 2: one promoter, two detractors -> (1 - 2) / 5 = -20.
+    assert engagement.enps == -20
+
+
+def test_a_group_below_k_shows_no_figure_at_all(make_round):
+    round_ = make_round({"Acme/Platform": 12})
+    for invitation in invitations_of(round_)[:5]:
+        answer(invitation)
+    assert platform_results(round_, k=6).suppressed
+    assert platform_results(round_, k=6).themes == []
+
+
+def test_a_second_answer_of_the_same_person_is_refused(make_round):
+    round_ = make_round()
+    invitation = invitations_of(round_)[0]
+    answer(invitation)
+    with pytest.raises(pulses.AlreadyAnswered):
+        answer(invitation, value=1)
+    assert PendingAnswer.select().count() == 1
+
+
+def test_answers_after_the_round_closes_are_refused(make_round):
+    round_ = make_round(days=1)
+    later = utcnow() + timedelta(days=2)
+    with pytest.raises(pulses.RoundClosed):
+        answer(invitations_of(round_)[0], now=later)
+    assert Participation.select().count() == 0
+
+
+@pytest.mark.parametrize("scores, problem", [
+    ({"workload_manageable": 6}, "not an answer"),
+    ({"workload_manageable": "3"}, "not an answer"),
+    ({"workload_manageable": True}, "not an answer"),
+    ({"no_such_question": 3}, "no scored question"),
+])
+def test_record_answers_checks_values_itself(make_round, scores, problem):
+    round_ = make_round()
+    values = dict(full_scores(round_), **scores)
+    with pytest.raises(pulses.AnswerError, match=problem):
+        pulses.record_answers(invitations_of(round_)[0], values, {}, False, batch_size=5)
+    assert Participation.select().count() == 0
+
+
+def test_a_missing_required_score_is_refused(make_round):
+    round_ = make_round()
+    values = full_scores(round_)
+    del values["enps"]
+    with pytest.raises(pulses.AnswerError, match="needs an answer"):
+        pulses.record_answers(invitations_of(round_)[0], values, {}, False, batch_size=5)
+
+
+def test_closing_a_round_releases_the_remainder(make_round):
+    round_ = make_round()
+    for invitation in invitations_of(round_)[:7]:
+        answer(invitation)
+    assert PendingAnswer.select().count() == 2
+    rounds.close_round(round_)
+    assert PendingAnswer.select().count() == 0
+    assert TeamTally.get().respondents == 7
+
+
+def test_a_signed_comment_carries_its_author_and_an_unsigned_one_does_not(make_round):
+    round_ = make_round()
+    invitations = invitations_of(round_)
+    answer(invitations[0], comment="Signed words", signed=True)
+    for invitation in invitations[1:5]:
+        answer(invitation, comment="Anonymous words")
+    authors = [c.author_id for c in Comment.select()]
+    assert sorted(a for a in authors if a) == [invitations[0].person_id]
+    assert authors.count(None) == 4
+
+
+def test_signing_without_a_comment_stores_no_name(make_round):
+    round_ = make_round()
+    answer(invitations_of(round_)[0], comment=None, signed=True)
+    pending = PendingAnswer.get()
+    payload = json.loads(keys.current().open(
+        pending.sealed, blobs.place("pending_answer", "sealed", pending.id, round_.id)))
+    assert payload["author"] is None
+
+
+def test_tallies_count_each_value_of_the_scale(make_round):
+    round_ = make_round()
+    for invitation, value in zip(invitations_of(round_), [1, 1, 3, 5, 5]):
+        answer(invitation, value=value)
+    tally = (QuestionTally.select().join_from(QuestionTally, QuestionTally.question.rel_model)
+             .where(QuestionTally.question.rel_model.key == "workload_manageable").get())
+    assert tally.counts == [2, 0, 1, 0, 2]
+    assert (tally.answers, tally.total, tally.favourable) == (5, 15, 2)
+
+
+def test_where_an_answer_counts_names_the_team_and_its_size(make_round):
+    round_ = make_round({"Acme/Platform": 12})
+    counted = pulses.counted_in(invitations_of(round_)[0], 5)
+    assert (counted.team.path, counted.invited, counted.too_small) == ("Acme/Platform", 12, False)
+
+
+def test_a_small_team_is_told_its_answer_counts_in_the_parent(make_round):
+    round_ = make_round({"Acme/Eng/Platform": 8, "Acme/Eng/Tiny": 2})
+    tiny = [i for i in invitations_of(round_) if i.team.path == "Acme/Eng/Tiny"][0]
+    counted = pulses.counted_in(tiny, 5)
+    assert counted.too_small
+    assert (counted.shown_in.path, counted.shown_invited) == ("Acme/Eng", 10)

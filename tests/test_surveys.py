@@ -1,0 +1,73 @@
+"""Survey definitions: the built-in pulse, refusal of bad files, sync."""
+import shutil
+
+import pytest
+
+from app import surveys
+from app.models import Question, Survey, Theme
+from tests.conftest import SURVEYS_DIR
+
+
+def test_the_built_in_weekly_pulse_is_a_good_pulse():
+    definitions = surveys.read_definitions(SURVEYS_DIR)
+    weekly = next(s for s in definitions.surveys if s["id"] == "weekly")
+    kinds = [q["kind"] for q in weekly["questions"]]
+    assert 8 <= len(kinds) <= 10
+    assert kinds.count("enps") == 1 and kinds.count("text") == 1
+    themes = {q["theme"] for q in weekly["questions"] if q["theme"]}
+    assert {"workload", "recognition", "growth", "manager", "peers"} <= themes
+    assert {t["key"] for t in definitions.themes} >= themes
+
+
+def test_sync_loads_surveys_and_is_idempotent(app):
+    assert Survey.get_by_id("weekly").title == "Weekly pulse"
+    assert Theme.select().count() >= 10
+    assert surveys.sync_surveys(SURVEYS_DIR) == []
+
+
+@pytest.fixture
+def definitions(tmp_path):
+    folder = tmp_path / "surveys"
+    shutil.copytree(SURVEYS_DIR, folder)
+    return folder
+
+
+@pytest.mark.parametrize("change, problem", [
+    (('kind = "likert"', 'kind = "slider"', 1), "weekly.toml: question 1: kind must be one of"),
+    (('theme = "workload"', 'theme = "nope"', 1), "weekly.toml: question 1: theme 'nope' is not"),
+    (('cadence = "weekly"', 'cadence = "daily"', 1), "weekly.toml: cadence must be one of"),
+    (('key = "recognition_valued"', 'key = "workload_manageable"', 1), "is used twice"),
+    (('key = "enps"', 'key = "Bad Key"', 1), "'key' must be lower-case"),
+    (('id = "weekly"', 'id = "monthly"', 1), "survey id 'monthly' is also used"),
+    (('prompt = "My workload this week was manageable."', 'prompt = ""', 1), "'prompt' is missing"),
+    (("[[question]]", "[[question", 1), "weekly.toml: not valid TOML"),
+])
+def test_a_bad_definition_is_refused_with_the_file_and_the_problem(app, definitions, change, problem):
+    old, new, count = change
+    path = definitions / "weekly.toml"
+    path.write_text(path.read_text().replace(old, new, count))
+    before = Question.select().count()
+    with pytest.raises(surveys.SurveyDefinitionError) as refused:
+        surveys.sync_surveys(str(definitions))
+    assert any(problem in line for line in refused.value.problems), refused.value.problems
+    assert Question.select().count() == before
+
+
+def test_a_question_dropped_from_the_file_is_retired_not_deleted(app, definitions):
+    path = definitions / "weekly.toml"
+    text = path.read_text()
+    start = text.index('[[question]]\nkey = "wellbeing_balance"')
+    path.write_text(text[:start] + text[text.index("[[question]]", start + 5):])
+    assert "retired question weekly.wellbeing_balance" in surveys.sync_surveys(str(definitions))
+    retired = Question.get(Question.key == "wellbeing_balance")
+    assert not retired.active
+    assert "wellbeing_balance" not in [q.key for q in Survey.get_by_id("weekly").current_questions()]
+
+
+def test_a_question_asked_in_a_round_may_not_change_kind(app, definitions, make_round):
+    make_round()
+    path = definitions / "weekly.toml"
+    path.write_text(path.read_text().replace('kind = "likert"', 'kind = "choice"\nchoices = ["a", "b"]', 1))
+    with pytest.raises(surveys.SurveyDefinitionError, match="new key"):
+        surveys.sync_surveys(str(definitions))
+    assert Question.get(Question.key == "workload_manageable").kind == "likert"
