@@ -44,9 +44,10 @@ def create_app(test_config=None):
         count = int(app.config["TRUST_PROXY"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
 
-    from app import assets, cli, security
+    from app import assets, cli, logs, security
     from app.views import register_blueprints
     assets.init_app(app)
+    logs.init_app(app)
     security.init_app(app)
     register_blueprints(app)
     cli.init_app(app)

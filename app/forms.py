@@ -51,7 +51,27 @@ def _answer_hint(question):
 
 
 def pulse_form(questions, **kwargs):
-    """A FlaskForm class instance with one field per question, plus the identity choice."""
+    """The pulse form for these questions: one field per question, plus the identity choice.
+
+    CSRF is checked for every POST by CSRFProtect before the view runs, so the form
+    does not check it a second time; templates render the token with csrf_token().
+    """
+    signature = tuple((q.key, q.kind, q.choices_json) for q in questions)
+    if signature not in _FORM_CLASSES:
+        if len(_FORM_CLASSES) > 64:
+            _FORM_CLASSES.clear()
+        _FORM_CLASSES[signature] = _form_class(questions)
+    form = _FORM_CLASSES[signature](meta={"csrf": False}, **kwargs)
+    form.questions = questions
+    return form
+
+
+# Building a form class costs more than the rest of a submission's form handling,
+# so each worker keeps one per distinct set of questions.
+_FORM_CLASSES = {}
+
+
+def _form_class(questions):
 
     class PulseForm(FlaskForm):
         identity = RadioField(choices=IDENTITY_CHOICES, default="anonymous")
@@ -66,14 +86,12 @@ def pulse_form(questions, **kwargs):
         else:
             field = TextAreaField(validators=[_check_comment])
         setattr(PulseForm, name, field)
-    form = PulseForm(**kwargs)
-    form.questions = questions
-    return form
+    return PulseForm
 
 
 def unexpected_fields(form, formdata):
     """Field names the form does not take, or that were sent more than once."""
-    allowed = {field.name for field in form}
+    allowed = {field.name for field in form} | {"csrf_token"}
     problems = [f"{name} (not a field of this form)" for name in formdata if name not in allowed]
     problems += [f"{name} (sent {len(formdata.getlist(name))} times)"
                  for name in formdata if name in allowed and len(formdata.getlist(name)) > 1]

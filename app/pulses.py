@@ -6,11 +6,12 @@ batch of at least k (app.releases), never on its own.
 """
 import json
 from dataclasses import dataclass
+from functools import cached_property
 
 from peewee import IntegrityError, fn
 
 from app import blobs, keys, releases
-from app.db import db
+from app.db import write_transaction
 from app.models import (
     Invitation, Participation, PendingAnswer, Person, Team, random_id, utcnow)
 
@@ -47,16 +48,24 @@ class CountedIn:
         return self.shown_invited < self.min_group
 
 
-@dataclass(frozen=True)
+@dataclass
 class Pulse:
     invitation: Invitation
     questions: list
-    counted_in: CountedIn
-    answered: bool
+    min_group: int
 
     @property
     def round(self):
         return self.invitation.round
+
+    @cached_property
+    def answered(self):
+        return has_answered(self.invitation)
+
+    @cached_property
+    def counted_in(self):
+        """Where the answer counts; only the page shows it, so it is read on demand."""
+        return counted_in(self.invitation, self.min_group)
 
     @property
     def scored_count(self):
@@ -65,11 +74,9 @@ class Pulse:
 
 def pulse_for(invitation, min_group):
     """Everything the pulse page needs for one invitation."""
-    return Pulse(
-        invitation=invitation,
-        questions=list(invitation.round.survey.current_questions()),
-        counted_in=counted_in(invitation, min_group),
-        answered=has_answered(invitation))
+    return Pulse(invitation=invitation,
+                 questions=list(invitation.round.survey.current_questions()),
+                 min_group=min_group)
 
 
 def has_answered(invitation):
@@ -91,17 +98,20 @@ def _invited_in(round_id, team_ids):
             .where(Invitation.round == round_id, Invitation.team.in_(team_ids)).scalar())
 
 
-def record_answers(invitation, scores, comments, signed, batch_size, now=None):
+def record_answers(invitation, scores, comments, signed, batch_size, now=None, questions=None):
     """Store one person's answers for a round; release a batch when one is due.
 
     scores: {question key: int}, one for every scored question.
     comments: {question key: text}; blank ones are dropped.
     signed: put the person's name on their comments (scores stay anonymous).
+    questions: the round's current questions, if the caller has them already.
     """
     round_ = invitation.round
     if not round_.is_open(now or utcnow()):
         raise RoundClosed()
-    questions = {q.key: q for q in round_.survey.current_questions()}
+    if questions is None:
+        questions = round_.survey.current_questions()
+    questions = {q.key: q for q in questions}
     payload = {"scores": _checked_scores(questions, scores),
                "comments": _checked_comments(questions, comments)}
     payload["author"] = invitation.person_id if signed and payload["comments"] else None
@@ -110,7 +120,7 @@ def record_answers(invitation, scores, comments, signed, batch_size, now=None):
         round_.data_key_id, json.dumps(payload).encode(),
         blobs.place("pending_answer", "sealed", pending_id, round_.id))
     try:
-        with db.atomic():
+        with write_transaction():
             Participation.insert(round=round_.id, person=invitation.person_id).execute()
             PendingAnswer.insert(id=pending_id, round=round_.id, team=invitation.counted_team_id,
                                  sealed=sealed).execute()

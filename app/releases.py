@@ -7,21 +7,21 @@ result row to the submission (or the participation row) it came from.
 """
 import json
 import secrets
-from collections import defaultdict
+from collections import Counter
 
-from peewee import fn
+from peewee import EXCLUDED, fn
 
 from app import blobs, keys
-from app.db import checkpoint, db, is_sqlite
-from app.models import Comment, PendingAnswer, Question, QuestionTally, Response, TeamTally
+from app.db import checkpoint, write_transaction
+from app.models import AnswerCount, Comment, PendingAnswer, Question, Response, TeamTally
 
 _shuffle = secrets.SystemRandom().shuffle
 
 
 def release_if_due(round_, team_id, batch_size):
     """Release the team's pending answers if there are at least batch_size of them."""
-    pending = PendingAnswer.select().where(
-        PendingAnswer.round == round_.id, PendingAnswer.team == team_id).count()
+    pending = (PendingAnswer.select(fn.COUNT(PendingAnswer.id))
+               .where(PendingAnswer.round == round_.id, PendingAnswer.team == team_id).scalar())
     if pending >= batch_size:
         return release_batch(round_, team_id, batch_size)
     return 0
@@ -38,27 +38,33 @@ def release_batch(round_, team_id, batch_size):
     """Move a team's pending answers into the results if at least batch_size wait.
 
     Returns how many were released. Two releases racing for the same team are safe:
-    SQLite serialises write transactions, PostgreSQL locks the pending rows.
+    the pending rows are taken with DELETE … RETURNING, which SQLite runs in one
+    writer at a time and PostgreSQL row-locks, so no answer is released twice.
     """
     keyring = keys.current()
-    with db.atomic():
-        query = PendingAnswer.select().where(
-            PendingAnswer.round == round_.id, PendingAnswer.team == team_id)
-        if not is_sqlite():
-            query = query.for_update()
-        pending = list(query)
-        if len(pending) < batch_size or not pending:
-            return 0
-        payloads = [json.loads(keyring.open(
-            row.sealed, blobs.place("pending_answer", "sealed", row.id, round_.id)))
-            for row in pending]
-        PendingAnswer.delete().where(PendingAnswer.id.in_([row.id for row in pending])).execute()
-        questions = {q.key: q for q in Question.select().where(Question.survey == round_.survey_id)}
-        _insert_responses(keyring, round_, team_id, payloads)
-        _insert_comments(keyring, round_, team_id, payloads, questions)
-        _add_to_tallies(round_, team_id, payloads, questions)
+    try:
+        with write_transaction():
+            taken = list(PendingAnswer.delete()
+                         .where(PendingAnswer.round == round_.id, PendingAnswer.team == team_id)
+                         .returning(PendingAnswer.id, PendingAnswer.sealed).tuples().execute())
+            if not taken or len(taken) < batch_size:
+                raise _TooFew()  # rolls the delete back
+            payloads = [json.loads(keyring.open(
+                bytes(sealed), blobs.place("pending_answer", "sealed", bytes(row_id), round_.id)))
+                for row_id, sealed in taken]
+            questions = {q.key: q for q in
+                         Question.select().where(Question.survey == round_.survey_id)}
+            _insert_responses(keyring, round_, team_id, payloads)
+            _insert_comments(keyring, round_, team_id, payloads, questions)
+            _add_to_tallies(round_, team_id, payloads, questions)
+    except _TooFew:
+        return 0
     checkpoint()
-    return len(pending)
+    return len(taken)
+
+
+class _TooFew(Exception):
+    """Fewer pending answers than a batch needs (another release took them)."""
 
 
 def _insert_responses(keyring, round_, team_id, payloads):
@@ -89,46 +95,20 @@ def _insert_comments(keyring, round_, team_id, payloads, questions):
 
 
 def _add_to_tallies(round_, team_id, payloads, questions):
-    added = defaultdict(list)
-    for payload in payloads:
-        for key, value in payload["scores"].items():
-            added[key].append(value)
-    for key, values in added.items():
-        question = questions[key]
-        tally, _ = QuestionTally.get_or_create(
-            round=round_.id, team=team_id, question=question.id,
-            defaults={"counts_json": json.dumps([0] * len(question.scale))})
-        counts = tally.counts
-        for value in values:
-            counts[question.scale.index(str(value))] += 1
-        (QuestionTally.update(
-            answers=QuestionTally.answers + len(values),
-            total=QuestionTally.total + sum(values),
-            favourable=QuestionTally.favourable + _favourable(question, values),
-            promoters=QuestionTally.promoters + _count(question, values, "enps", 9, 10),
-            detractors=QuestionTally.detractors + _count(question, values, "enps", 0, 6),
-            counts_json=json.dumps(counts))
-         .where(QuestionTally.round == round_.id, QuestionTally.team == team_id,
-                QuestionTally.question == question.id)
+    """Add a batch to the team's counts: one upsert per table, no read."""
+    counts = Counter((key, value) for payload in payloads
+                     for key, value in payload["scores"].items())
+    rows = [{"round": round_.id, "team": team_id, "question": questions[key].id,
+             "value": value, "count": count} for (key, value), count in counts.items()]
+    if rows:
+        (AnswerCount.insert_many(rows)
+         .on_conflict(conflict_target=[AnswerCount.round, AnswerCount.team,
+                                       AnswerCount.question, AnswerCount.value],
+                      update={AnswerCount.count: AnswerCount.count + EXCLUDED.count})
          .execute())
-    inserted = (TeamTally.insert(round=round_.id, team=team_id, respondents=len(payloads))
-                .on_conflict(conflict_target=[TeamTally.round, TeamTally.team],
-                             update={TeamTally.respondents:
-                                     TeamTally.respondents + len(payloads)}))
-    inserted.execute()
+    (TeamTally.insert(round=round_.id, team=team_id, respondents=len(payloads))
+     .on_conflict(conflict_target=[TeamTally.round, TeamTally.team],
+                  update={TeamTally.respondents: TeamTally.respondents + len(payloads)})
+     .execute())
 
 
-def _favourable(question, values):
-    """Answers of 4 or 5 on a 1-5 scale."""
-    return _count(question, values, "likert", 4, 5)
-
-
-def _count(question, values, kind, low, high):
-    if question.kind != kind:
-        return 0
-    return sum(1 for value in values if low <= value <= high)
-
-
-def pending_count(round_):
-    return PendingAnswer.select(fn.COUNT(PendingAnswer.id)).where(
-        PendingAnswer.round == round_.id).scalar()

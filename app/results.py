@@ -1,13 +1,13 @@
-"""Released results of a round for a group of teams, read from the tallies only.
+"""Released results of a round for a group of teams, read from the counts only.
 
 Every figure here covers at least k respondents, or it is suppressed: no number at
 all, and a reason. Dashboards (and their differencing rules) build on this.
 """
 from dataclasses import dataclass
 
-from peewee import fn
+from peewee import Case, fn
 
-from app.models import Question, QuestionTally, TeamTally, Theme
+from app.models import AnswerCount, Question, TeamTally, Theme
 
 
 @dataclass(frozen=True)
@@ -40,20 +40,24 @@ def respondents(round_id, team_ids):
             .where(TeamTally.round == round_id, TeamTally.team.in_(team_ids)).scalar())
 
 
+def _sum_where(condition):
+    return fn.SUM(Case(None, [(condition, AnswerCount.count)], 0))
+
+
 def group_results(round_id, team_ids, min_group):
     """Theme scores of a round over a group of teams, suppressed below min_group."""
     count = respondents(round_id, team_ids)
     if count < min_group:
         return GroupResults(None, [], min_group)
-    rows = (QuestionTally
+    rows = (AnswerCount
             .select(Question.theme, Question.kind,
-                    fn.SUM(QuestionTally.answers).alias("answers"),
-                    fn.SUM(QuestionTally.total).alias("total"),
-                    fn.SUM(QuestionTally.favourable).alias("favourable"),
-                    fn.SUM(QuestionTally.promoters).alias("promoters"),
-                    fn.SUM(QuestionTally.detractors).alias("detractors"))
+                    fn.SUM(AnswerCount.count).alias("answers"),
+                    fn.SUM(AnswerCount.count * AnswerCount.value).alias("total"),
+                    _sum_where(AnswerCount.value >= 4).alias("favourable"),
+                    _sum_where(AnswerCount.value >= 9).alias("promoters"),
+                    _sum_where(AnswerCount.value <= 6).alias("detractors"))
             .join(Question)
-            .where(QuestionTally.round == round_id, QuestionTally.team.in_(team_ids),
+            .where(AnswerCount.round == round_id, AnswerCount.team.in_(team_ids),
                    Question.kind.in_(("likert", "enps")))
             .group_by(Question.theme, Question.kind)
             .dicts())

@@ -202,6 +202,13 @@ def _upsert(model, key, report, **values):
 
 
 def _sync_survey(survey, report):
+    changes_before = len(report)
+    _apply_survey(survey, report)
+    if len(report) > changes_before:  # workers reload the questions of a new revision
+        Survey.update(revision=Survey.revision + 1).where(Survey.key == survey["id"]).execute()
+
+
+def _apply_survey(survey, report):
     _upsert(Survey, survey["id"], report, title=survey["title"], cadence=survey["cadence"],
             intro=survey["intro"], active=True)
     asked = Round.select().where(Round.survey == survey["id"]).exists()

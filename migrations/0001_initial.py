@@ -18,6 +18,7 @@ def up(migrator, db):
         cadence = CharField(max_length=16)
         intro = TextField(default='')
         active = BooleanField(default=True)
+        revision = IntegerField(default=1)
         class Meta:
             database = db
             table_name = 'survey'
@@ -138,21 +139,17 @@ def up(migrator, db):
             without_rowid = _unordered(db)
     db.create_tables([PendingAnswer])
 
-    class QuestionTally(Model):
+    class AnswerCount(Model):
         round = ForeignKeyField(Round, on_delete='CASCADE')
         team = ForeignKeyField(Team, on_delete='CASCADE')
         question = ForeignKeyField(Question, on_delete='CASCADE')
-        answers = IntegerField(default=0)
-        total = IntegerField(default=0)
-        favourable = IntegerField(default=0)
-        promoters = IntegerField(default=0)
-        detractors = IntegerField(default=0)
-        counts_json = TextField(default='[]')
+        value = IntegerField()
+        count = IntegerField(default=0)
         class Meta:
             database = db
-            table_name = 'question_tally'
-            primary_key = CompositeKey('round', 'team', 'question')
-    db.create_tables([QuestionTally])
+            table_name = 'answer_count'
+            primary_key = CompositeKey('round', 'team', 'question', 'value')
+    db.create_tables([AnswerCount])
 
     class Response(Model):
         id = BlobField(primary_key=True)
@@ -189,7 +186,7 @@ def down(migrator, db):
     migrator.migrate(migrator.drop_table('team_tally'))
     migrator.migrate(migrator.drop_table('team_lead'))
     migrator.migrate(migrator.drop_table('response'))
-    migrator.migrate(migrator.drop_table('question_tally'))
+    migrator.migrate(migrator.drop_table('answer_count'))
     migrator.migrate(migrator.drop_table('pending_answer'))
     migrator.migrate(migrator.drop_table('participation'))
     migrator.migrate(migrator.drop_table('invitation'))

@@ -15,7 +15,7 @@ PROJECT_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SURVEYS_DIR = os.path.join(PROJECT_DIR, "surveys")
 PG_URL = os.environ.get("HEARD_TEST_DATABASE_URL")
 BASE_URL = "http://heard.test"
-CSRF_PATTERN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+CSRF_PATTERN = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
 def fresh_database_url(tmp_path):

@@ -67,7 +67,7 @@ def test_sending_records_once_and_thanks_the_person(client, round_, invitation):
     html = open_pulse(client, invitation)
     sent = client.post("/pulse", data=form_answers(round_, csrf_token=csrf_token(html)))
     assert sent.status_code == 303
-    thanks = client.get("/pulse").get_data(as_text=True)
+    thanks = client.get(sent.headers["Location"]).get_data(as_text=True)
     assert "Thank you, your answer is in" in thanks
     assert PendingAnswer.select().count() == 1
     again = client.get("/pulse").get_data(as_text=True)

@@ -6,7 +6,7 @@ import pytest
 
 from app import blobs, keys, pulses, results, rounds
 from app.models import (
-    Comment, Participation, PendingAnswer, QuestionTally, Response, TeamTally, Team, utcnow)
+    AnswerCount, Comment, Participation, PendingAnswer, Question, Response, Team, TeamTally, utcnow)
 from tests.conftest import answer, full_scores, invitations_of
 
 
@@ -136,14 +136,13 @@ def test_signing_without_a_comment_stores_no_name(make_round):
     assert payload["author"] is None
 
 
-def test_tallies_count_each_value_of_the_scale(make_round):
+def test_released_answers_are_counted_per_value(make_round):
     round_ = make_round()
     for invitation, value in zip(invitations_of(round_), [1, 1, 3, 5, 5]):
         answer(invitation, value=value)
-    tally = (QuestionTally.select().join_from(QuestionTally, QuestionTally.question.rel_model)
-             .where(QuestionTally.question.rel_model.key == "workload_manageable").get())
-    assert tally.counts == [2, 0, 1, 0, 2]
-    assert (tally.answers, tally.total, tally.favourable) == (5, 15, 2)
+    counts = dict(AnswerCount.select(AnswerCount.value, AnswerCount.count)
+                  .join(Question).where(Question.key == "workload_manageable").tuples())
+    assert counts == {1: 2, 3: 1, 5: 2}
 
 
 def test_where_an_answer_counts_names_the_team_and_its_size(make_round):
@@ -158,3 +157,16 @@ def test_a_small_team_is_told_its_answer_counts_in_the_parent(make_round):
     counted = pulses.counted_in(tiny, 5)
     assert counted.too_small
     assert (counted.shown_in.path, counted.shown_invited) == ("Acme/Eng", 10)
+
+
+def test_the_fast_invitation_lookup_matches_the_plain_query(make_round):
+    from app.models import Invitation, invitation_by_id, invitation_with_round
+    round_ = make_round()
+    wanted = invitations_of(round_)[3]
+    fast = invitation_by_id(wanted.id)
+    plain = invitation_with_round(Invitation.id == wanted.id)
+    assert fast.__data__ == plain.__data__
+    assert fast.round.__data__ == plain.round.__data__
+    assert fast.round.survey.__data__ == plain.round.survey.__data__
+    assert fast.round.closes_at == round_.closes_at and fast.salt == wanted.salt
+    assert invitation_by_id(10_000) is None

@@ -2,17 +2,19 @@
 from app.models.base import BaseModel, random_id, utcnow
 from app.models.org import Person, Team, TeamLead
 from app.models.surveys import Question, Survey, Theme
-from app.models.rounds import DataKey, Invitation, Participation, Round
+from app.models.rounds import (
+    DataKey, Invitation, Participation, Round, invitation_by_id, invitation_with_round)
 from app.models.answers import (
-    ANONYMOUS_MODELS, Comment, PendingAnswer, QuestionTally, Response, TeamTally)
+    ANONYMOUS_MODELS, Comment, PendingAnswer, AnswerCount, Response, TeamTally)
 
 ALL_MODELS = (
     Team, Person, TeamLead, Theme, Survey, Question, DataKey, Round, Invitation,
-    Participation, PendingAnswer, Response, Comment, QuestionTally, TeamTally,
+    Participation, PendingAnswer, Response, Comment, AnswerCount, TeamTally,
 )
 
 __all__ = [model.__name__ for model in ALL_MODELS] + [
-    "ALL_MODELS", "ANONYMOUS_MODELS", "BaseModel", "random_id", "utcnow"]
+    "ALL_MODELS", "ANONYMOUS_MODELS", "BaseModel", "invitation_by_id", "invitation_with_round",
+    "random_id", "utcnow"]
 
 
 def bind_storage_options(database):
@@ -23,6 +25,9 @@ def bind_storage_options(database):
     PostgreSQL has no such option; there, batches are shuffled before insertion.
     """
     from peewee import SqliteDatabase
+    from app.models.surveys import forget_cached_questions
+    forget_cached_questions()  # they belong to the database bound before
+    invitation_by_id.reset()
     for model in UNORDERED_MODELS:
         model._meta.without_rowid = isinstance(database, SqliteDatabase)
 

@@ -4,9 +4,7 @@ Every row here has a random 128-bit id (or none), no timestamp, and no column th
 names a person except a comment its author chose to sign. On SQLite these tables
 are WITHOUT ROWID so storage order follows the random key, not arrival order.
 """
-import json
-
-from peewee import CompositeKey, ForeignKeyField, IntegerField, TextField
+from peewee import CompositeKey, ForeignKeyField, IntegerField
 
 from app.models.base import BaseModel, RandomIdField, SealedField
 from app.models.org import Person, Team
@@ -40,25 +38,20 @@ class Comment(BaseModel):
     sealed = SealedField()
 
 
-class QuestionTally(BaseModel):
-    """Released answers to one question of one round in one team, as plain counts."""
+class AnswerCount(BaseModel):
+    """How many released answers of a round, in one team, gave one question one value.
+
+    Plain counts that batches add to and dashboards sum: mean, favourable share (4-5),
+    eNPS and distributions are all SQL sums over these rows, with no decryption.
+    """
     round = ForeignKeyField(Round, on_delete="CASCADE")
     team = ForeignKeyField(Team, on_delete="CASCADE")
     question = ForeignKeyField(Question, on_delete="CASCADE")
-    answers = IntegerField(default=0)
-    total = IntegerField(default=0)
-    favourable = IntegerField(default=0)
-    promoters = IntegerField(default=0)
-    detractors = IntegerField(default=0)
-    counts_json = TextField(default="[]")
+    value = IntegerField()
+    count = IntegerField(default=0)
 
     class Meta:
-        primary_key = CompositeKey("round", "team", "question")
-
-    @property
-    def counts(self):
-        """How many chose each value of the question's scale, in scale order."""
-        return json.loads(self.counts_json)
+        primary_key = CompositeKey("round", "team", "question", "value")
 
 
 class TeamTally(BaseModel):

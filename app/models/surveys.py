@@ -20,17 +20,31 @@ class Theme(BaseModel):
         return json.loads(self.keywords_json)
 
 
+# (survey key, revision) -> its current questions. Every pulse request needs them and
+# they change only when `surveys sync` bumps the revision, so each worker keeps a copy.
+_QUESTIONS = {}
+
+
+def forget_cached_questions():
+    _QUESTIONS.clear()
+
+
 class Survey(BaseModel):
     key = CharField(max_length=40, primary_key=True)
     title = CharField(max_length=120)
     cadence = CharField(max_length=16)
     intro = TextField(default="")
     active = BooleanField(default=True)
+    revision = IntegerField(default=1)
 
     def current_questions(self):
         """The questions the survey asks now, in order."""
-        return (self.questions.where(Question.active)
+        cache_key = (self.key, self.revision)
+        if cache_key not in _QUESTIONS:
+            _QUESTIONS[cache_key] = list(
+                Question.select().where(Question.survey == self.key, Question.active)
                 .order_by(Question.position))
+        return _QUESTIONS[cache_key]
 
 
 class Question(BaseModel):

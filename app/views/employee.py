@@ -8,7 +8,7 @@ import time
 from flask import Blueprint, abort, current_app, redirect, request, session, url_for
 
 from app import forms, links, pulses
-from app.models import Invitation, Round
+from app.models import invitation_by_id
 from app.views.rendering import render
 
 bp = Blueprint("employee", __name__)
@@ -32,7 +32,8 @@ def pulse():
     """The questions, or the thank-you once answered."""
     pulse = _current_pulse()
     if pulse.answered:
-        return _answered(pulse, just_sent=session.pop("just_sent", False))
+        # ?sent=1 only chooses the wording ("thank you" or "already answered").
+        return _answered(pulse, just_sent=request.args.get("sent") == "1")
     form = forms.pulse_form(pulse.questions, formdata=None)
     return render("employee/pulse.html", "employee/partials/pulse_form.html",
                   pulse=pulse, form=form)
@@ -41,9 +42,7 @@ def pulse():
 @bp.post("/pulse")
 def submit():
     """Check and record the answers; a second send of the same round records nothing."""
-    pulse = _current_pulse()
-    if pulse.answered:
-        return _answered(pulse, status=409)
+    pulse = _current_pulse()  # a second answer is refused by the participation key below
     form = forms.pulse_form(pulse.questions)
     unexpected = forms.unexpected_fields(form, request.form)
     if unexpected:
@@ -54,15 +53,15 @@ def submit():
     scores, comments, signed = forms.answers_from(form)
     try:
         pulses.record_answers(pulse.invitation, scores, comments, signed,
-                              batch_size=current_app.config["MIN_GROUP"])
+                              batch_size=current_app.config["MIN_GROUP"],
+                              questions=pulse.questions)
     except pulses.AlreadyAnswered:
         return _answered(pulse, status=409)
     except pulses.RoundClosed:
         return invalid_link()
     if current_app.htmx:
         return _answered(pulse, just_sent=True)
-    session["just_sent"] = True
-    return redirect(url_for("employee.pulse"), 303)
+    return redirect(url_for("employee.pulse", sent=1), 303)
 
 
 def _answered(pulse, just_sent=False, status=200):
@@ -80,8 +79,8 @@ def _current_pulse():
     state = session.get(SESSION_KEY)
     if not isinstance(state, dict) or state.get("until", 0) < time.time():
         abort(invalid_link())
-    invitation = (Invitation.select(Invitation, Round).join(Round)
-                  .where(Invitation.id == state.get("invitation")).first())
+    invitation_id = state.get("invitation")
+    invitation = invitation_by_id(invitation_id) if isinstance(invitation_id, int) else None
     if invitation is None or not invitation.round.is_open():
         abort(invalid_link())
     return pulses.pulse_for(invitation, current_app.config["MIN_GROUP"])

@@ -6,6 +6,8 @@ from flask import abort, request
 
 def undecodable(body):
     """True when an urlencoded body holds a name or value that is not UTF-8."""
+    if body.isascii() and b"%" not in body:
+        return False  # plain ASCII with no escapes is always valid UTF-8
     for pair in body.split(b"&"):
         for part in pair.split(b"=", 1):
             try:

@@ -1,0 +1,26 @@
+"""Keep personal-link tokens out of every log, whoever writes the line."""
+import logging
+import re
+
+TOKEN_IN_PATH = re.compile(r"/p/[A-Za-z0-9_-]+")
+# The servers that log request lines: Flask's development server and gunicorn.
+REQUEST_LOGGERS = ("werkzeug", "gunicorn.access", "gunicorn.error")
+
+
+class RedactTokens(logging.Filter):
+    """Rewrite /p/<token> as /p/[redacted] in a record before any handler sees it."""
+
+    def filter(self, record):
+        message = record.getMessage()
+        if "/p/" in message:
+            record.msg, record.args = TOKEN_IN_PATH.sub("/p/[redacted]", message), ()
+        return True
+
+
+def init_app(app):
+    redact = RedactTokens()
+    for name in REQUEST_LOGGERS:
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, RedactTokens) for f in logger.filters):
+            logger.addFilter(redact)
+    app.logger.addFilter(redact)
