@@ -32,7 +32,8 @@ class RoundClosed(Exception):
 
 @dataclass(frozen=True)
 class CountedIn:
-    """Where an answer is counted, as the employee is told before sending."""
+    """Where an answer is counted, as the employee is told before sending. Counts of
+    people invited are over a team's whole subtree, as results will be."""
     team: Team
     invited: int
     shown_in: Team
@@ -41,7 +42,8 @@ class CountedIn:
 
     @property
     def too_small(self):
-        return self.invited < self.min_group
+        """The person's own team is too small, so the answer counts in a larger one."""
+        return self.shown_in.id != self.team.id
 
     @property
     def never_shown(self):
@@ -88,7 +90,10 @@ def has_answered(invitation):
 def counted_in(invitation, min_group):
     """The person's team, and the group their answer is stored and shown under."""
     team, shown_in = invitation.team, invitation.counted_team
-    return CountedIn(team, _invited_in(invitation.round_id, [team.id]), shown_in,
+    invited = _invited_in(invitation.round_id, [t.id for t in team.subtree()])
+    if shown_in.id == team.id:
+        return CountedIn(team, invited, shown_in, invited, min_group)
+    return CountedIn(team, invited, shown_in,
                      _invited_in(invitation.round_id, [t.id for t in shown_in.subtree()]),
                      min_group)
 

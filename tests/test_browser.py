@@ -107,3 +107,16 @@ def test_the_pulse_page_stays_inside_its_weight_budget(browser, server, make_rou
     repeat = weigh(page, server + "/pulse")
     assert repeat.bytes <= REPEAT_BUDGET, repeat.bytes
     context.close()
+
+
+def test_every_answer_is_a_thumb_sized_target_on_a_360px_screen(browser, server, make_round):
+    context = browser.new_context(viewport={"width": 360, "height": 740}, is_mobile=True,
+                                  has_touch=True)
+    page = context.new_page()
+    page.goto(server + personal_path(invitations_of(make_round())[0]))
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    sizes = page.evaluate("""[...document.querySelectorAll('.scale span, .identity span, button')]
+        .map(e => { const r = e.getBoundingClientRect(); return [r.width, r.height]; })""")
+    assert len(sizes) == 8 * 5 + 11 + 2 + 1
+    assert min(width for width, _ in sizes) >= 44 and min(height for _, height in sizes) >= 44
+    context.close()

@@ -151,3 +151,44 @@ def test_unknown_pages_get_a_friendly_404(client):
     response = client.get("/nothing-here")
     assert response.status_code == 404
     assert "This page does not exist" in response.get_data(as_text=True)
+
+
+@pytest.fixture
+def database_down(app):
+    """The database file's folder vanishes under the running app."""
+    from peewee import SqliteDatabase
+
+    from app.db import db
+    working = db.obj
+    db.initialize(SqliteDatabase("/nonexistent/folder/heard.db"))
+    yield
+    db.obj.close()
+    db.initialize(working)
+
+
+def test_healthz_says_503_when_the_database_does_not_answer(client, database_down):
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.get_json()["database"] == "unreachable"
+
+
+def test_a_page_says_503_not_500_when_the_database_is_down(client, round_, invitation,
+                                                            database_down):
+    response = client.get(personal_path(invitation))
+    assert response.status_code == 503
+    assert "cannot reach its database" in response.get_data(as_text=True)
+
+
+def test_an_htmx_error_gets_a_fragment_not_a_page(client, round_, invitation):
+    open_pulse(client, invitation)
+    response = client.post("/pulse", headers=HTMX, data=form_answers(round_))  # no CSRF
+    body = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert body.lstrip().startswith('<section class="card problem"') and "<html" not in body
+
+
+def test_an_htmx_request_for_an_invalid_link_gets_the_fragment(client):
+    response = client.get("/pulse", headers=HTMX)
+    assert response.status_code == 404
+    assert "<html" not in response.get_data(as_text=True)
+    assert "This link is not valid" in response.get_data(as_text=True)

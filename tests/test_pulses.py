@@ -170,3 +170,13 @@ def test_the_fast_invitation_lookup_matches_the_plain_query(make_round):
     assert fast.round.survey.__data__ == plain.round.survey.__data__
     assert fast.round.closes_at == round_.closes_at and fast.salt == wanted.salt
     assert invitation_by_id(10_000) is None
+
+
+def test_a_leader_in_a_parent_team_counts_with_the_whole_subtree(make_round):
+    from app.roster import import_roster
+    import_roster("email,name,team,role,leads\nlea@acme.test,Lea,Acme/Eng,leader,Acme/Eng\n")
+    round_ = make_round({"Acme/Eng/Platform": 8})
+    lea = [i for i in invitations_of(round_) if i.person.email == "lea@acme.test"][0]
+    counted = pulses.counted_in(lea, 5)
+    assert not counted.too_small
+    assert (counted.team.path, counted.invited) == ("Acme/Eng", 9)

@@ -1,6 +1,7 @@
 """Every error a person can meet gets a plain page (or fragment) that says what to do."""
 import traceback
 
+import peewee
 from flask import current_app
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -30,6 +31,13 @@ def init_app(app):
         return render_problem(400, "This form has expired",
                               "For your safety, forms only work from this site and for a "
                               "limited time. Reload the page and send it again.")
+
+    @app.errorhandler(peewee.OperationalError)
+    @app.errorhandler(peewee.InterfaceError)
+    def _database_unavailable(error):
+        current_app.logger.error("database unavailable: %s", type(error).__name__)
+        return render_problem(503, "Heard cannot reach its database right now",
+                              "Nothing was saved. Please try again in a minute.")
 
     @app.errorhandler(HTTPException)
     def _http(error):

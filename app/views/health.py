@@ -1,4 +1,5 @@
 """Liveness for load balancers and monitors."""
+import peewee
 from flask import Blueprint, jsonify
 
 from app.db import db
@@ -11,6 +12,7 @@ def healthz():
     """200 when the database answers, 503 when it does not."""
     try:
         db.execute_sql("SELECT 1").fetchone()
-    except Exception:  # any driver error means "not healthy", never a 500
+    except (peewee.OperationalError, peewee.InterfaceError):
+        db.close()  # reconnect on the next request
         return jsonify(status="unavailable", database="unreachable"), 503
     return jsonify(status="ok")
