@@ -85,7 +85,8 @@ def _check_thresholds(config):
     try:
         k, k_comments = int(config["MIN_GROUP"]), int(config["MIN_GROUP_COMMENTS"])
     except (TypeError, ValueError):
-        raise StartupError("HEARD_MIN_GROUP and HEARD_MIN_GROUP_COMMENTS must be whole numbers")
+        raise StartupError(
+            "HEARD_MIN_GROUP and HEARD_MIN_GROUP_COMMENTS must be whole numbers") from None
     if k < 3:
         raise StartupError(f"HEARD_MIN_GROUP is {k}; it may never be below 3")
     if k_comments < k:

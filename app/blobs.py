@@ -9,7 +9,6 @@ import os
 import struct
 
 from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 VERSION = 1
 _HEADER = struct.Struct(">BI")

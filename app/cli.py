@@ -2,7 +2,6 @@
 
 Each command is a small click function that calls a business function.
 """
-import os
 import sys
 
 import click
@@ -10,8 +9,6 @@ from flask import current_app
 from flask.cli import AppGroup, FlaskGroup, with_appcontext
 
 from app import keys, roster, rounds, schema, surveys
-
-PROJECT_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def init_app(app):

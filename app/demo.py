@@ -82,7 +82,7 @@ def load_demo(surveys_dir, min_group, now=None, seed=7):
 
 def _roster_csv(rng):
     lines = ["email,name,team,role,leads"]
-    names = iter(rng.sample([f"{f} {l}" for f in FIRST for l in LAST], 80))
+    names = iter(rng.sample([f"{first} {last}" for first in FIRST for last in LAST], 80))
     for name, team, leads, role in LEADERS + [HR_PERSON]:
         lines.append(_roster_line(name, team, role, leads))
     for team, (headcount, _story) in TEAMS.items():
@@ -118,7 +118,9 @@ def _answer(round_, rng, share, min_group, drift, when):
 
 
 def _score(question, story, drift, rng):
-    typical = story.get(question.theme_id, BASE_SCORE) + drift * (story.get(question.theme_id, 4) < 3.2)
+    typical = story.get(question.theme_id, BASE_SCORE)
+    if typical < 3.2:
+        typical += drift  # weak spots improve round by round: leaders acted on them
     if question.kind == "enps":
         return max(0, min(10, round(rng.gauss(typical * 2.2 - 1, 2))))
     if question.kind == "choice":

@@ -80,9 +80,9 @@ def _form_class(questions):
         name = FIELD_PREFIX + question.key
         if question.is_scored:
             labels = question.choices or question.scale
-            field = ScaleField(choices=[SelectChoice(value, label)
-                                        for value, label in zip(question.scale, labels)],
-                               answer_hint=_answer_hint(question))
+            choices = [SelectChoice(value, label)
+                       for value, label in zip(question.scale, labels, strict=True)]
+            field = ScaleField(choices=choices, answer_hint=_answer_hint(question))
         else:
             field = TextAreaField(validators=[_check_comment])
         setattr(PulseForm, name, field)

@@ -5,17 +5,18 @@ in one transaction, then acknowledged. It reaches the results only in a shuffled
 batch of at least k (app.releases), never on its own.
 """
 import json
+import logging
 from dataclasses import dataclass
 from functools import cached_property
 
-from peewee import IntegrityError, fn
+from peewee import DatabaseError, IntegrityError, fn
 
 from app import blobs, keys, releases
 from app.db import write_transaction
-from app.models import (
-    Invitation, Participation, PendingAnswer, Person, Team, random_id, utcnow)
+from app.models import Invitation, Participation, PendingAnswer, Team, random_id, utcnow
 
 MAX_COMMENT_CHARS = 2000
+log = logging.getLogger(__name__)
 
 
 class AnswerError(ValueError):
@@ -131,7 +132,11 @@ def record_answers(invitation, scores, comments, signed, batch_size, now=None, q
                                  sealed=sealed).execute()
     except IntegrityError:
         raise AlreadyAnswered() from None
-    releases.release_if_due(round_, invitation.counted_team_id, batch_size)
+    try:
+        releases.release_if_due(round_, invitation.counted_team_id, batch_size)
+    except DatabaseError as error:
+        # The answer is safely stored; the next submission (or the close) releases it.
+        log.warning("batch release deferred: %s", type(error).__name__)
 
 
 def _checked_scores(questions, scores):
@@ -166,7 +171,3 @@ def _checked_comments(questions, comments):
             checked[key] = text
     return checked
 
-
-def author_name(person_id):
-    person = Person.get_or_none(Person.id == person_id)
-    return person.name if person else None

@@ -1,10 +1,11 @@
 """Rounds: open one for a team subtree with a personal link per person, close them."""
+from collections import Counter
 from dataclasses import dataclass
 from datetime import timedelta
 
 from app import keys, links, releases
 from app.db import db
-from app.models import Invitation, Person, Round, Survey, Team, utcnow
+from app.models import Invitation, PendingAnswer, Person, Round, Survey, Team, utcnow
 
 MAX_DAYS = 90
 
@@ -64,22 +65,18 @@ def _counting_teams(scope, people, min_group):
     """team id -> id of the smallest team at or above it, within scope, with at least
     min_group of these people in its subtree."""
     teams = {t.id: t for t in scope.subtree()}
-    invited = {}
-    for person in people:
-        invited[person.team_id] = invited.get(person.team_id, 0) + 1
-    in_subtree = {}
-    for team in teams.values():
-        prefix = team.path + "/"
-        in_subtree[team.id] = sum(count for team_id, count in invited.items()
-                                  if teams[team_id].path == team.path
-                                  or teams[team_id].path.startswith(prefix))
-    counted = {}
-    for team_id in invited:
-        current = teams[team_id]
-        while in_subtree[current.id] < min_group and current.id != scope.id:
-            current = teams[current.parent_id]
-        counted[team_id] = current.id
-    return counted
+
+    def upwards(team_id):
+        team = teams[team_id]
+        yield team
+        while team.id != scope.id:
+            team = teams[team.parent_id]
+            yield team
+
+    in_subtree = Counter(team.id for person in people for team in upwards(person.team_id))
+    return {team_id: next(team.id for team in upwards(team_id)
+                          if in_subtree[team.id] >= min_group or team.id == scope.id)
+            for team_id in {person.team_id for person in people}}
 
 
 def _overlapping_round(survey, team, now):
@@ -92,16 +89,23 @@ def _overlapping_round(survey, team, now):
 
 
 def close_round(round_, now=None):
-    """Release every pending answer of a round and mark it closed."""
-    releases.release_round(round_)
+    """Mark a round closed, then release every answer still pending in it."""
     Round.update(closed_at=now or utcnow()).where(Round.id == round_.id).execute()
+    releases.release_round(round_)
 
 
 def close_due(now=None):
-    """Close every round whose time is up. Returns the rounds closed."""
+    """Close every round whose time is up. Returns the rounds closed.
+
+    Also releases answers left pending in rounds closed earlier: one that was being
+    sent at the very moment of the close commits after the close's own release.
+    """
     due = list(Round.due_to_close(now))
     for round_ in due:
         close_round(round_, now)
+    for round_ in Round.select().where(Round.closed_at.is_null(False),
+                                       Round.id.in_(PendingAnswer.select(PendingAnswer.round))):
+        releases.release_round(round_)
     return due
 
 

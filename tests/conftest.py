@@ -92,7 +92,7 @@ def make_people(app):
 
 @pytest.fixture
 def make_round(app, make_people):
-    """Open a weekly round for `team` with people in the given teams (default: 12 in Acme/Platform)."""
+    """Open a round over `scope` with people in the given teams (default: 12 in Acme/Platform)."""
     def make(teams=None, scope="Acme", survey="weekly", days=5, now=None):
         make_people(teams or {"Acme/Platform": 12})
         return rounds.open_round(survey, scope, days, 5, now=now)

@@ -147,3 +147,19 @@ def test_the_heard_command_refuses_to_start_on_a_wrong_key_file(app, make_round,
     assert result.returncode == 1
     assert result.stderr.startswith("heard: cannot start:")
     assert "Traceback" not in result.stderr
+
+
+def test_close_due_releases_an_answer_that_arrived_during_the_close(runner, make_round):
+    round_ = make_round()
+    invitations = invitations_of(round_)
+    answer(invitations[0])
+    rounds_module = __import__("app.rounds", fromlist=["close_round"])
+    rounds_module.close_round(round_)
+    # An answer that passed the open check just before the close commits just after it.
+    invitation = Invitation.get_by_id(invitations[1].id)
+    invitation.round.closed_at = None
+    answer(invitation)
+    assert PendingAnswer.select().count() == 1
+    result = runner.invoke(args=["rounds", "close-due"])
+    assert result.exit_code == 0
+    assert PendingAnswer.select().count() == 0

@@ -117,7 +117,8 @@ def test_every_invalid_link_gets_the_same_friendly_404(client, round_, invitatio
     if case == "closed":
         rounds.close_round(round_)
     if case == "expired":
-        Round.update(closes_at=utcnow() - timedelta(minutes=1)).where(Round.id == round_.id).execute()
+        past = utcnow() - timedelta(minutes=1)
+        Round.update(closes_at=past).where(Round.id == round_.id).execute()
     response = client.get(path)
     assert response.status_code == 404
     body = response.get_data(as_text=True)

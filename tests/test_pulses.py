@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import pytest
 
-from app import blobs, keys, pulses, results, rounds
+from app import blobs, keys, pulses, releases, results, rounds
 from app.models import (
     AnswerCount, Comment, Participation, PendingAnswer, Question, Response, Team, TeamTally, utcnow)
 from tests.conftest import answer, full_scores, invitations_of
@@ -180,3 +180,47 @@ def test_a_leader_in_a_parent_team_counts_with_the_whole_subtree(make_round):
     counted = pulses.counted_in(lea, 5)
     assert not counted.too_small
     assert (counted.team.path, counted.invited) == ("Acme/Eng", 9)
+
+
+def test_two_sends_at_the_same_moment_record_one_answer(app, make_round):
+    import threading
+
+    from app.db import db
+    round_ = make_round()
+    invitation = invitations_of(round_)[0]
+    outcomes, start = [], threading.Barrier(2)
+
+    def send():
+        start.wait()
+        try:
+            answer(invitation)
+            outcomes.append("stored")
+        except pulses.AlreadyAnswered:
+            outcomes.append("refused")
+        finally:
+            db.close()  # this thread's own connection
+
+    threads = [threading.Thread(target=send) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sorted(outcomes) == ["refused", "stored"]
+    assert PendingAnswer.select().count() == 1 and Participation.select().count() == 1
+
+
+def test_a_failed_release_keeps_the_answer_and_a_later_one_catches_up(make_round, monkeypatch):
+    from peewee import OperationalError
+    round_ = make_round()
+    invitations = invitations_of(round_)
+
+    def locked(*_args, **_kwargs):
+        raise OperationalError("database is locked")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(releases, "release_batch", locked)
+        for invitation in invitations[:5]:
+            answer(invitation)  # the fifth would release, and fails quietly
+    assert PendingAnswer.select().count() == 5 and Response.select().count() == 0
+    answer(invitations[5])
+    assert PendingAnswer.select().count() == 0 and Response.select().count() == 6

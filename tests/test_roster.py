@@ -1,7 +1,7 @@
 """Roster import: all or nothing, errors by line, re-import updates by email."""
 import pytest
 
-from app.models import Person, Team, TeamLead
+from app.models import Person, Team
 from app.roster import RosterError, import_roster
 
 GOOD = """email,name,team,role,leads

@@ -60,7 +60,10 @@ def test_a_pulse_session_expires_on_the_server_side(app, client, make_round):
     open_pulse(client, invitation)
     with client.session_transaction() as session:
         session["pulse"] = dict(session["pulse"], until=0)
-    assert client.get("/pulse").status_code == 404
+    response = client.get("/pulse")
+    assert response.status_code == 404
+    assert "This page has timed out" in response.get_data(as_text=True)
+    assert "timed out" not in client.get("/pulse").get_data(as_text=True)  # session gone
 
 
 def test_the_session_cookie_is_http_only_and_same_site(client, make_round):

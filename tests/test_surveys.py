@@ -42,7 +42,7 @@ def definitions(tmp_path):
     (('prompt = "My workload this week was manageable."', 'prompt = ""', 1), "'prompt' is missing"),
     (("[[question]]", "[[question", 1), "weekly.toml: not valid TOML"),
 ])
-def test_a_bad_definition_is_refused_with_the_file_and_the_problem(app, definitions, change, problem):
+def test_a_bad_definition_is_refused_with_the_file_and_problem(app, definitions, change, problem):
     old, new, count = change
     path = definitions / "weekly.toml"
     path.write_text(path.read_text().replace(old, new, count))
@@ -61,13 +61,15 @@ def test_a_question_dropped_from_the_file_is_retired_not_deleted(app, definition
     assert "retired question weekly.wellbeing_balance" in surveys.sync_surveys(str(definitions))
     retired = Question.get(Question.key == "wellbeing_balance")
     assert not retired.active
-    assert "wellbeing_balance" not in [q.key for q in Survey.get_by_id("weekly").current_questions()]
+    asked = [q.key for q in Survey.get_by_id("weekly").current_questions()]
+    assert "wellbeing_balance" not in asked
 
 
 def test_a_question_asked_in_a_round_may_not_change_kind(app, definitions, make_round):
     make_round()
     path = definitions / "weekly.toml"
-    path.write_text(path.read_text().replace('kind = "likert"', 'kind = "choice"\nchoices = ["a", "b"]', 1))
+    changed = path.read_text().replace('kind = "likert"', 'kind = "choice"\nchoices = ["a", "b"]', 1)
+    path.write_text(changed)
     with pytest.raises(surveys.SurveyDefinitionError, match="new key"):
         surveys.sync_surveys(str(definitions))
     assert Question.get(Question.key == "workload_manageable").kind == "likert"

@@ -69,16 +69,20 @@ def _answered(pulse, just_sent=False, status=200):
                   pulse=pulse, just_sent=just_sent)
 
 
-def invalid_link():
-    """One answer for every link that does not work, whatever the reason."""
+def invalid_link(timed_out=False):
+    """One answer for every link that does not work, whatever the reason (a session
+    that timed out says so: it is the person's own, and their answers were not sent)."""
     session.pop(SESSION_KEY, None)
-    return render("employee/invalid_link.html", "employee/partials/invalid_link.html", 404)
+    return render("employee/invalid_link.html", "employee/partials/invalid_link.html", 404,
+                  timed_out=timed_out)
 
 
 def _current_pulse():
     state = session.get(SESSION_KEY)
-    if not isinstance(state, dict) or state.get("until", 0) < time.time():
+    if not isinstance(state, dict):
         abort(invalid_link())
+    if state.get("until", 0) < time.time():
+        abort(invalid_link(timed_out=True))
     invitation_id = state.get("invitation")
     invitation = invitation_by_id(invitation_id) if isinstance(invitation_id, int) else None
     if invitation is None or not invitation.round.is_open():
