@@ -10,7 +10,7 @@ from tests.conftest import PROJECT_DIR
 
 APP_DIR = os.path.join(PROJECT_DIR, "app")
 BUSINESS_MODULES = ["blobs", "demo", "keys", "links", "pulses", "releases", "results",
-                    "roster", "rounds", "schema", "surveys", "visibility"]
+                    "roster", "rounds", "schema", "surveys", "themes", "visibility"]
 def read(path):
     with open(path, encoding="utf-8") as handle:
         return handle.read()
