@@ -56,7 +56,8 @@ def create_app(test_config=None):
 
 def _fill_instance_defaults(app):
     """Point unset paths at instance/ and make a session secret on first run."""
-    os.makedirs(app.instance_path, exist_ok=True)
+    if not all(app.config[name] for name in ("DATABASE_URL", "KEY_FILE", "SECRET_KEY")):
+        os.makedirs(app.instance_path, exist_ok=True)
     if not app.config["DATABASE_URL"]:
         app.config["DATABASE_URL"] = "sqlite:///" + os.path.join(app.instance_path, "heard.db")
     if not app.config["KEY_FILE"]:

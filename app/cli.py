@@ -97,8 +97,9 @@ def rounds_open(survey, team_path, days):
         round_ = rounds.open_round(survey, team_path, days, current_app.config["MIN_GROUP"])
     except rounds.RoundError as error:
         _fail(str(error))
+    invited = round_.invitations.count()
     click.echo(f"opened round {round_.id} ({round_.name}) for {round_.team.path}: "
-               f"{round_.invitations.count()} people invited, closes "
+               f"{invited} {'person' if invited == 1 else 'people'} invited, closes "
                f"{round_.closes_at:%Y-%m-%d %H:%M} UTC")
 
 

@@ -64,7 +64,9 @@ class Keyring:
             raise KeyFileError(f"the key file {path} does not exist") from None
         except PermissionError:
             raise KeyFileError(f"the key file {path} cannot be read (permissions)") from None
-        except (ValueError, KeyError, TypeError) as error:
+        except KeyError as error:
+            raise KeyFileError(f"the key file {path} is damaged (no {error} entry)") from None
+        except (ValueError, TypeError) as error:
             raise KeyFileError(f"the key file {path} is damaged ({error})") from None
         if any(len(key) != KEY_BYTES for key in keks.values()):
             raise KeyFileError(f"the key file {path} holds a key that is not 256 bits")

@@ -3,12 +3,13 @@ from datetime import timedelta
 
 import pytest
 
-from app import rounds
+from app import pulses, rounds
 from app.models import Participation, PendingAnswer, Round, utcnow
 from tests.conftest import (
     answer, csrf_token, form_answers, invitations_of, open_pulse, personal_path)
 
 HTMX = {"HX-Request": "true"}
+SECRET = "-".join(("secret", "comment", "text"))
 
 
 @pytest.fixture
@@ -193,3 +194,26 @@ def test_an_htmx_request_for_an_invalid_link_gets_the_fragment(client):
     assert response.status_code == 404
     assert "<html" not in response.get_data(as_text=True)
     assert "This link is not valid" in response.get_data(as_text=True)
+
+
+def test_a_round_that_closes_before_send_gets_the_invalid_link_page(client, round_, invitation):
+    html = open_pulse(client, invitation)
+    rounds.close_round(round_)
+    response = client.post("/pulse", data=form_answers(round_, csrf_token=csrf_token(html)))
+    assert response.status_code == 404
+    assert Participation.select().count() == 0
+
+
+def test_an_unexpected_error_gets_a_calm_500_and_a_log_without_its_message(
+        app, client, round_, invitation, monkeypatch, caplog):
+    html = open_pulse(client, invitation)
+
+    def broken(*_args, **_kwargs):
+        raise RuntimeError(SECRET)  # the message, not this line, is what must not be logged
+
+    monkeypatch.setattr(pulses, "record_answers", broken)
+    response = client.post("/pulse", data=form_answers(round_, csrf_token=csrf_token(html)))
+    assert response.status_code == 500
+    assert "Something went wrong on our side" in response.get_data(as_text=True)
+    assert "unhandled RuntimeError" in caplog.text
+    assert SECRET not in caplog.text
