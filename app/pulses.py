@@ -12,7 +12,7 @@ from functools import cached_property
 from peewee import DatabaseError, IntegrityError, fn
 
 from app import blobs, keys, releases
-from app.db import write_transaction
+from app.db import Statement, write_transaction
 from app.models import Invitation, Participation, PendingAnswer, Team, random_id, utcnow
 
 MAX_COMMENT_CHARS = 2000
@@ -127,9 +127,8 @@ def record_answers(invitation, scores, comments, signed, batch_size, now=None, q
         blobs.place("pending_answer", "sealed", pending_id, round_.id))
     try:
         with write_transaction():
-            Participation.insert(round=round_.id, person=invitation.person_id).execute()
-            PendingAnswer.insert(id=pending_id, round=round_.id, team=invitation.counted_team_id,
-                                 sealed=sealed).execute()
+            _INSERT_PARTICIPATION.execute(round_.id, invitation.person_id)
+            _INSERT_PENDING.execute(pending_id, round_.id, invitation.counted_team_id, sealed)
     except IntegrityError:
         raise AlreadyAnswered() from None
     try:
@@ -137,6 +136,14 @@ def record_answers(invitation, scores, comments, signed, batch_size, now=None, q
     except DatabaseError as error:
         # The answer is safely stored; the next submission (or the close) releases it.
         log.warning("batch release deferred: %s", type(error).__name__)
+
+
+# The two writes of every submission, their SQL written once per worker (app.db.Statement).
+_INSERT_PARTICIPATION = Statement(
+    lambda round_id, person_id: Participation.insert(round=round_id, person=person_id))
+_INSERT_PENDING = Statement(
+    lambda row_id, round_id, team_id, sealed: PendingAnswer.insert(
+        id=row_id, round=round_id, team=team_id, sealed=sealed))
 
 
 def _checked_scores(questions, scores):

@@ -12,16 +12,19 @@ from collections import Counter
 from peewee import EXCLUDED, fn
 
 from app import blobs, keys
-from app.db import checkpoint, write_transaction
+from app.db import Statement, checkpoint, write_transaction
 from app.models import AnswerCount, Comment, PendingAnswer, Question, Response, TeamTally
 
 _shuffle = secrets.SystemRandom().shuffle
+# Run after every submission, so its SQL is written once per worker (app.db.Statement).
+_COUNT_PENDING = Statement(
+    lambda round_id, team_id: PendingAnswer.select(fn.COUNT(PendingAnswer.id))
+    .where(PendingAnswer.round == round_id, PendingAnswer.team == team_id))
 
 
 def release_if_due(round_, team_id, batch_size):
     """Release the team's pending answers if there are at least batch_size of them."""
-    pending = (PendingAnswer.select(fn.COUNT(PendingAnswer.id))
-               .where(PendingAnswer.round == round_.id, PendingAnswer.team == team_id).scalar())
+    pending = _COUNT_PENDING.execute(round_.id, team_id).fetchone()[0]
     if pending >= batch_size:
         return release_batch(round_, team_id, batch_size)
     return 0

@@ -224,3 +224,13 @@ def test_a_failed_release_keeps_the_answer_and_a_later_one_catches_up(make_round
     assert PendingAnswer.select().count() == 5 and Response.select().count() == 0
     answer(invitations[5])
     assert PendingAnswer.select().count() == 0 and Response.select().count() == 6
+
+
+def test_a_statement_whose_parameters_are_not_its_values_fails_loudly(app):
+    from app.db import Statement
+    from app.models import Round
+    shifted = Statement(lambda round_id: Round.select().where(Round.id == round_id + 1))
+    with pytest.raises(ValueError, match="are not its values"):
+        shifted.execute(1)
+    exact = Statement(lambda round_id: Round.select(Round.id).where(Round.id == round_id))
+    assert exact.execute(1).fetchall() == [] and exact.execute(2).fetchall() == []
