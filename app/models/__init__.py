@@ -27,7 +27,6 @@ def bind_storage_options(database):
     from peewee import SqliteDatabase
     from app.models.surveys import forget_cached_questions
     forget_cached_questions()  # they belong to the database bound before
-    invitation_by_id.reset()
     for model in UNORDERED_MODELS:
         model._meta.without_rowid = isinstance(database, SqliteDatabase)
 
