@@ -92,7 +92,7 @@ class _WriterQueue:
             if self.path != database_path:
                 if self.handle:
                     self.handle.close()
-                self.handle = open(database_path + "-writer.lock", "a+b")  # noqa: SIM115
+                self.handle = open(database_path + "-writer.lock", "a+b")  # kept open: one lock file per worker
                 self.path = database_path
             fcntl.flock(self.handle, fcntl.LOCK_EX)
             try:
