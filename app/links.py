@@ -11,7 +11,7 @@ import os
 import re
 
 from app import keys
-from app.models import Invitation, invitation_with_round, utcnow
+from app.models import invitation_by_token_hash, utcnow
 
 SALT_BYTES = 16
 TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9_-]{43}$")
@@ -43,7 +43,7 @@ def invitation_for_token(token, now=None):
     """
     if not isinstance(token, str) or not TOKEN_PATTERN.match(token):
         return None
-    invitation = invitation_with_round(Invitation.token_hash == token_hash(token))
+    invitation = invitation_by_token_hash(token_hash(token))
     if invitation is None or not invitation.round.is_open(now or utcnow()):
         return None
     return invitation

@@ -104,20 +104,17 @@ def _invited_in(round_id, team_ids):
             .where(Invitation.round == round_id, Invitation.team.in_(team_ids)).scalar())
 
 
-def record_answers(invitation, scores, comments, signed, batch_size, now=None, questions=None):
+def record_answers(invitation, scores, comments, signed, batch_size, now=None):
     """Store one person's answers for a round; release a batch when one is due.
 
     scores: {question key: int}, one for every scored question.
     comments: {question key: text}; blank ones are dropped.
     signed: put the person's name on their comments (scores stay anonymous).
-    questions: the round's current questions, if the caller has them already.
     """
     round_ = invitation.round
     if not round_.is_open(now or utcnow()):
         raise RoundClosed()
-    if questions is None:
-        questions = round_.survey.current_questions()
-    questions = {q.key: q for q in questions}
+    questions = {q.key: q for q in round_.survey.current_questions()}
     payload = {"scores": _checked_scores(questions, scores),
                "comments": _checked_comments(questions, comments)}
     payload["author"] = invitation.person_id if signed and payload["comments"] else None

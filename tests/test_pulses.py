@@ -160,11 +160,12 @@ def test_a_small_team_is_told_its_answer_counts_in_the_parent(make_round):
 
 
 def test_the_fast_invitation_lookup_matches_the_plain_query(make_round):
-    from app.models import Invitation, invitation_by_id, invitation_with_round
+    from app.models import Invitation, Round, Survey, invitation_by_id
     round_ = make_round()
     wanted = invitations_of(round_)[3]
     fast = invitation_by_id(wanted.id)
-    plain = invitation_with_round(Invitation.id == wanted.id)
+    plain = (Invitation.select(Invitation, Round, Survey).join(Round).join(Survey)
+             .where(Invitation.id == wanted.id).first())
     assert fast.__data__ == plain.__data__
     assert fast.round.__data__ == plain.round.__data__
     assert fast.round.survey.__data__ == plain.round.survey.__data__

@@ -3,7 +3,7 @@ from app.models.base import BaseModel, random_id, utcnow
 from app.models.org import Person, Team, TeamLead
 from app.models.surveys import Question, Survey, Theme
 from app.models.rounds import (
-    DataKey, Invitation, Participation, Round, invitation_by_id, invitation_with_round)
+    DataKey, Invitation, Participation, Round, invitation_by_id, invitation_by_token_hash)
 from app.models.answers import (
     ANONYMOUS_MODELS, Comment, PendingAnswer, AnswerCount, Response, TeamTally)
 
@@ -13,7 +13,7 @@ ALL_MODELS = (
 )
 
 __all__ = [model.__name__ for model in ALL_MODELS] + [
-    "ALL_MODELS", "ANONYMOUS_MODELS", "BaseModel", "invitation_by_id", "invitation_with_round",
+    "ALL_MODELS", "ANONYMOUS_MODELS", "BaseModel", "invitation_by_id", "invitation_by_token_hash",
     "random_id", "utcnow"]
 
 

@@ -53,8 +53,7 @@ def submit():
     scores, comments, signed = forms.answers_from(form)
     try:
         pulses.record_answers(pulse.invitation, scores, comments, signed,
-                              batch_size=current_app.config["MIN_GROUP"],
-                              questions=pulse.questions)
+                              batch_size=current_app.config["MIN_GROUP"])
     except pulses.AlreadyAnswered:
         return _answered(pulse, status=409)
     except pulses.RoundClosed:
