@@ -27,6 +27,7 @@ run: install
 	HEARD_BASE_URL=$${HEARD_BASE_URL:-http://127.0.0.1:$(PORT)} $(BIN)/heard demo
 	@echo "Serving on http://127.0.0.1:$(PORT) (Ctrl-C to stop)"
 	HEARD_BASE_URL=$${HEARD_BASE_URL:-http://127.0.0.1:$(PORT)} \
+	  HEARD_REQUIRE_MFA=$${HEARD_REQUIRE_MFA:-false} \
 	  $(BIN)/gunicorn --workers $(WORKERS) --bind 127.0.0.1:$(PORT) wsgi:app
 
 test: $(VENV)/.test-deps

@@ -45,6 +45,7 @@ def load_assets(directory=STATIC_DIR):
 
 
 def init_app(app):
+    from app.views.access import public
     table = load_assets()
     by_hashed_name = {hashed: asset for hashed, asset in table.values()}
 
@@ -52,6 +53,7 @@ def init_app(app):
         return f"/static/{table[name][0]}"
 
     @app.get("/static/<path:filename>", endpoint="static")
+    @public
     def serve(filename):
         asset = by_hashed_name.get(filename)
         if asset is None:

@@ -8,14 +8,15 @@ import click
 from flask import current_app
 from flask.cli import AppGroup, FlaskGroup, with_appcontext
 
-from app import keys, roster, rounds, schema, surveys
+from app import accounts, keys, roster, rounds, schema, surveys
+from app.models import Person
 
 
 def init_app(app):
-    for group in (db_cli, roster_cli, surveys_cli, rounds_cli, keys_cli):
+    for group in (db_cli, roster_cli, surveys_cli, rounds_cli, keys_cli, accounts_cli):
         app.cli.add_command(group)
-    app.cli.add_command(links_command)
-    app.cli.add_command(demo_command)
+    for command in (links_command, demo_command, login_link_command):
+        app.cli.add_command(command)
 
 
 def _fail(message):
@@ -144,7 +145,8 @@ def demo_command():
     else:
         demo.load_demo(current_app.config["SURVEYS_DIR"], current_app.config["MIN_GROUP"])
         click.echo("demo company loaded")
-    for line in demo.sign_in_lines(current_app.config["BASE_URL"]):
+    for line in demo.sign_in_lines(current_app.config["BASE_URL"]) + demo.staff_sign_in_lines(
+            current_app.config["BASE_URL"]):
         click.echo(line)
 
 
@@ -165,6 +167,48 @@ def keys_rotate():
     """Make a new key-encryption key and re-wrap every data key with it."""
     kid = keys.current().rotate()
     click.echo(f"new primary key {kid}; data keys re-wrapped. Back up the key file now.")
+
+
+def _staff_member(email):
+    person = Person.by_email(email)
+    if person is None:
+        _fail(f"nobody with the email {email} is in the roster")
+    return person
+
+
+@click.command("login-link")
+@with_appcontext
+@click.argument("email")
+def login_link_command(email):
+    """Print a one-time sign-in link for a leader, HR person or admin."""
+    minutes = int(current_app.config["SIGN_IN_LINK_MINUTES"])
+    try:
+        token = accounts.create_sign_in_link(_staff_member(email), minutes)
+    except accounts.AccountError as error:
+        _fail(str(error))
+    click.echo(accounts.sign_in_url(current_app.config["BASE_URL"], token))
+    click.echo(f"(works once, for {minutes} minutes)", err=True)
+
+
+@click.group("accounts", cls=AppGroup)
+def accounts_cli():
+    """Staff accounts."""
+
+
+@accounts_cli.command("disable")
+@click.argument("email")
+def accounts_disable(email):
+    """Disable an account: it cannot sign in, and its sessions end at once."""
+    accounts.set_active(_staff_member(email), False)
+    click.echo(f"{email} is disabled; every session it had has ended")
+
+
+@accounts_cli.command("enable")
+@click.argument("email")
+def accounts_enable(email):
+    """Enable a disabled account again."""
+    accounts.set_active(_staff_member(email), True)
+    click.echo(f"{email} is enabled")
 
 
 def _create_app_or_exit():

@@ -142,3 +142,20 @@ def sign_in_lines(base_url, now=None):
     if invitation is None:
         return ["everyone has answered the open round"]
     return [f"employee: {links.personal_url(base_url, invitation)}"]
+
+
+STAFF_LINK_MINUTES = 24 * 60  # the demo's links last a day, so a newcomer can come back
+
+
+def staff_sign_in_lines(base_url):
+    """`leader: <url>` and `hr: <url>`: one-time sign-in links for a demo leader and
+    the demo HR person, valid 24 hours."""
+    from app import accounts
+    lines = []
+    for label, (name, *_rest) in (("leader", LEADERS[0]), ("hr", HR_PERSON)):
+        person = Person.get_or_none(Person.name == name)
+        if person is None or not accounts.can_sign_in(person):
+            continue
+        token = accounts.create_sign_in_link(person, STAFF_LINK_MINUTES)
+        lines.append(f"{label}: {accounts.sign_in_url(base_url, token)}")
+    return lines

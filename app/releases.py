@@ -11,9 +11,10 @@ from collections import Counter
 
 from peewee import EXCLUDED, fn
 
-from app import blobs, keys
+from app import blobs, keys, themes
 from app.db import Statement, checkpoint, write_transaction
-from app.models import AnswerCount, Comment, PendingAnswer, Question, Response, TeamTally
+from app.models import (
+    AnswerCount, Comment, CommentTheme, PendingAnswer, Question, Response, TeamTally, Theme)
 
 _shuffle = secrets.SystemRandom().shuffle
 # Run after every submission, so its SQL is written once per worker (app.db.Statement).
@@ -83,10 +84,16 @@ def _insert_responses(keyring, round_, team_id, payloads):
 
 
 def _insert_comments(keyring, round_, team_id, payloads, questions):
-    rows = []
+    rows, routed = [], []
+    all_themes = list(Theme.select().order_by(Theme.key))
     for payload in payloads:
         for key, text in payload["comments"].items():
             row_id = secrets.token_bytes(16)
+            # Routed now, while the text is in hand, so theme pages never decrypt to count.
+            routed += [{"round": round_.id, "theme": theme_key, "team": team_id,
+                        "comment": row_id}
+                       for theme_key in themes.themes_of_comment(
+                           text, questions[key].theme_id, all_themes)]
             rows.append({"id": row_id, "round": round_.id, "team": team_id,
                          "question": questions[key].id, "author": payload["author"],
                          "sealed": keyring.seal(round_.data_key_id, text.encode(),
@@ -95,6 +102,9 @@ def _insert_comments(keyring, round_, team_id, payloads, questions):
     _shuffle(rows)  # apart from the scores' order too: a comment does not point at its scores
     if rows:
         Comment.insert_many(rows).execute()
+    _shuffle(routed)
+    if routed:
+        CommentTheme.insert_many(routed).execute()
 
 
 def _add_to_tallies(round_, team_id, payloads, questions):

@@ -34,6 +34,21 @@ SETTINGS = (
             "Folder of survey definitions (*.toml). Default: surveys/ in the project."),
     Setting("PULSE_SESSION_MINUTES", 120,
             "How long a session started from a personal link lasts."),
+    Setting("REQUIRE_MFA", True,
+            "Leaders, HR and admins must set up an authenticator app (TOTP) before they "
+            "see anything. `make run` turns it off for the demo; keep it on elsewhere."),
+    Setting("SIGN_IN_LINK_MINUTES", 15, "How long a one-time sign-in link stays valid."),
+    Setting("STAFF_IDLE_MINUTES", 30,
+            "A staff session ends after this many minutes without a request."),
+    Setting("STAFF_SESSION_HOURS", 12,
+            "A staff session ends this many hours after sign-in, active or not."),
+    Setting("SIGNIN_LIMIT_PER_ACCOUNT", "5 per 15 minutes",
+            "Failed sign-ins (password, code) allowed per account before a pause."),
+    Setting("SIGNIN_LIMIT_PER_ADDRESS", "30 per 15 minutes",
+            "Failed sign-ins allowed per network address before a pause."),
+    Setting("RATELIMIT_STORAGE_URI", "memory://",
+            "Where rate-limit counters live: memory:// for one instance, "
+            "redis://host:6379 when several instances serve Heard."),
     Setting("TRUST_PROXY", 0,
             "How many reverse proxies sit in front of Heard (for X-Forwarded-* headers)."),
 )

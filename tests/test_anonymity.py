@@ -85,7 +85,8 @@ def test_anonymous_tables_hold_no_time_no_counter_and_no_person(app):
         fields = model._meta.sorted_fields
         assert not [f.name for f in fields if isinstance(f, (DateTimeField, DateField, TimeField))]
         assert not isinstance(model._meta.primary_key, AutoField)
-        assert {f.name for f in fields} <= {"id", "round", "team", "question", "author", "sealed"}
+        assert {f.name for f in fields} <= {"id", "round", "team", "question", "author", "sealed",
+                                            "comment", "theme"}
     assert {f.name for f in Participation._meta.sorted_fields} == {"round", "person"}
 
 

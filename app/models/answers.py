@@ -9,7 +9,7 @@ from peewee import CompositeKey, ForeignKeyField, IntegerField
 from app.models.base import BaseModel, RandomIdField, SealedField
 from app.models.org import Person, Team
 from app.models.rounds import Round
-from app.models.surveys import Question
+from app.models.surveys import Question, Theme
 
 
 class PendingAnswer(BaseModel):
@@ -38,6 +38,22 @@ class Comment(BaseModel):
     sealed = SealedField()
 
 
+class CommentTheme(BaseModel):
+    """A released comment routed to a theme (by its question and by keywords).
+
+    Decided once, at release, so theme pages list and count comments without
+    decrypting them all. The key starts with round, theme and team: one range scan
+    per theme page. Comments are multi-themed, so one comment may have several rows.
+    """
+    round = ForeignKeyField(Round, on_delete="CASCADE")
+    theme = ForeignKeyField(Theme, on_delete="CASCADE")
+    team = ForeignKeyField(Team, on_delete="CASCADE")
+    comment = ForeignKeyField(Comment, on_delete="CASCADE")
+
+    class Meta:
+        primary_key = CompositeKey("round", "theme", "team", "comment")
+
+
 class AnswerCount(BaseModel):
     """How many released answers of a round, in one team, gave one question one value.
 
@@ -64,4 +80,4 @@ class TeamTally(BaseModel):
         primary_key = CompositeKey("round", "team")
 
 
-ANONYMOUS_MODELS = (PendingAnswer, Response, Comment)
+ANONYMOUS_MODELS = (PendingAnswer, Response, Comment, CommentTheme)

@@ -1,5 +1,5 @@
 """Teams (a tree addressed by paths such as Engineering/Platform) and people."""
-from peewee import BooleanField, CharField, CompositeKey, ForeignKeyField, fn
+from peewee import BlobField, BooleanField, CharField, CompositeKey, ForeignKeyField, IntegerField, fn
 
 from app.models.base import BaseModel
 
@@ -48,11 +48,22 @@ class Person(BaseModel):
     team = ForeignKeyField(Team, backref="members", on_delete="RESTRICT")
     role = CharField(max_length=16, default="employee")
     active = BooleanField(default=True)
+    # Staff sign-in (see app.accounts). Employees have none of these: they answer
+    # through personal links.
+    password_hash = CharField(max_length=200, null=True)
+    totp_sealed = BlobField(null=True)        # the TOTP secret, sealed like an answer
+    totp_last_step = IntegerField(default=0)  # a code is accepted once, never replayed
+    # Every signed-in session carries this value; changing it ends them all, everywhere.
+    session_epoch = CharField(max_length=32, default="")
 
     @classmethod
     def by_email(cls, email):
         """The person with this email (case-insensitive), or None."""
         return cls.get_or_none(cls.email == email.strip().lower())
+
+    @property
+    def mfa_enrolled(self):
+        return self.totp_sealed is not None
 
     def __str__(self):
         return f"{self.name} <{self.email}>"

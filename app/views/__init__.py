@@ -3,9 +3,13 @@ from app.pulses import MAX_COMMENT_CHARS
 
 
 def register_blueprints(app):
-    from app.views import employee, errors, health, home
-    for module in (home, health, employee):
+    from app.views import access, auth, dashboard, employee, errors, health, home, limits
+    access.init_app(app)
+    limits.init_app(app)
+    for module in (home, health, employee, auth, dashboard):
         app.register_blueprint(module.bp)
+    auth.init_app(app)
+    dashboard.init_app(app)
     errors.init_app(app)
     app.jinja_env.globals["max_comment"] = MAX_COMMENT_CHARS
     app.jinja_env.filters["day"] = day

@@ -11,11 +11,14 @@ from app import forms, links, pulses
 from app.models import invitation_by_id
 from app.views.rendering import render
 
+from app.views.access import public
+
 bp = Blueprint("employee", __name__)
 SESSION_KEY = "pulse"
 
 
 @bp.get("/p/<token>")
+@public
 def open_link(token):
     """Start a pulse session from a personal link, then forget the token."""
     invitation = links.invitation_for_token(token)
@@ -28,6 +31,7 @@ def open_link(token):
 
 
 @bp.get("/pulse")
+@public
 def pulse():
     """The questions, or the thank-you once answered."""
     pulse = _current_pulse()
@@ -40,6 +44,7 @@ def pulse():
 
 
 @bp.post("/pulse")
+@public
 def submit():
     """Check and record the answers; a second send of the same round records nothing."""
     pulse = _current_pulse()  # a second answer is refused by the participation key below

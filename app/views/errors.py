@@ -3,6 +3,7 @@ import traceback
 
 import peewee
 from flask import current_app
+from flask_limiter import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -32,6 +33,13 @@ def init_app(app):
                               "For your safety, forms only work from this site and for a "
                               "limited time. Reload the page and send it again.")
 
+    @app.errorhandler(RateLimitExceeded)
+    def _too_many(error):
+        return render_problem(429, "Too many tries",
+                              "There were too many failed attempts for this account or from "
+                              "this network. For the account's safety, wait 15 minutes and "
+                              "try again, or ask for a sign-in link.")
+
     @app.errorhandler(peewee.OperationalError)
     @app.errorhandler(peewee.InterfaceError)
     def _database_unavailable(error):
@@ -42,9 +50,8 @@ def init_app(app):
     @app.errorhandler(HTTPException)
     def _http(error):
         title, detail = MESSAGES.get(error.code, (error.name, None))
-        if error.code == 400 and error.description and not error.description.startswith(
-                "The browser (or proxy)"):
-            detail = error.description
+        if error.description and error.description != type(error).description:
+            detail = error.description  # a message written for this very case
         return render_problem(error.code, title, detail or error.description)
 
     @app.errorhandler(Exception)

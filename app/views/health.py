@@ -4,10 +4,13 @@ from flask import Blueprint, jsonify
 
 from app.db import db
 
+from app.views.access import public
+
 bp = Blueprint("health", __name__)
 
 
 @bp.get("/healthz")
+@public
 def healthz():
     """200 when the database answers, 503 when it does not."""
     try:

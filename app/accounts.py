@@ -1,0 +1,232 @@
+"""Staff accounts: passwords (argon2id), one-time sign-in links, TOTP with recovery
+codes, and the session epoch that ends every session of a person at once.
+
+Employees have no account: they answer through personal links (app.links). Only
+leaders, HR and admins sign in.
+"""
+import hashlib
+import secrets
+from datetime import UTC, timedelta
+
+import pyotp
+import segno
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from app import blobs, keys
+from app.models import Person, RecoveryCode, SignInLink, utcnow
+
+STAFF_ROLES = ("leader", "hr", "admin")
+MIN_PASSWORD = 12
+MAX_PASSWORD = 1000  # argon2 hashes anything, but a megabyte of "password" is an attack
+RECOVERY_CODES = 10
+ISSUER = "Heard"
+_hasher = PasswordHasher()  # argon2id with the RFC 9106 low-memory parameters
+
+
+class AccountError(Exception):
+    """A request about an account that cannot be met; the message says why."""
+
+
+def can_sign_in(person):
+    return person is not None and person.active and person.role in STAFF_ROLES
+
+
+def _sha256(text):
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+# -- passwords -------------------------------------------------------------------------
+
+_DUMMY = []
+
+
+def _dummy_hash():
+    # Checked when the email is unknown, so a wrong email takes as long as a wrong password.
+    if not _DUMMY:
+        _DUMMY.append(_hasher.hash(secrets.token_urlsafe(16)))
+    return _DUMMY[0]
+
+
+def authenticate(email, password):
+    """The staff member with this email and password, or None (whatever was wrong)."""
+    person = Person.by_email(email) if email else None
+    stored = person.password_hash if person is not None and person.password_hash else None
+    try:
+        _hasher.verify(stored or _dummy_hash(), password[:MAX_PASSWORD])
+    except (VerificationError, InvalidHashError):
+        return None
+    if stored is None or not can_sign_in(person):
+        return None
+    if _hasher.check_needs_rehash(stored):
+        Person.update(password_hash=_hasher.hash(password)).where(Person.id == person.id).execute()
+    return person
+
+
+def password_problems(person, password):
+    """What is wrong with a new password, as sentences (empty when it is fine)."""
+    problems = []
+    if len(password) < MIN_PASSWORD:
+        problems.append(f"Use at least {MIN_PASSWORD} characters.")
+    if len(password) > MAX_PASSWORD:
+        problems.append(f"Use at most {MAX_PASSWORD} characters.")
+    if password.strip().lower() in (person.email.lower(), person.name.lower()):
+        problems.append("Do not use your email or name as your password.")
+    return problems
+
+
+def set_password(person, password):
+    """Set a new password and end every session the person has (theirs included)."""
+    problems = password_problems(person, password)
+    if problems:
+        raise AccountError(" ".join(problems))
+    person.password_hash = _hasher.hash(password)
+    end_sessions(person, save=False)
+    person.save()
+
+
+def end_sessions(person, save=True):
+    """End every session of this person, on every device: they carry the old epoch."""
+    person.session_epoch = secrets.token_hex(16)
+    if save:
+        Person.update(session_epoch=person.session_epoch).where(Person.id == person.id).execute()
+
+
+def set_active(person, active):
+    """Disable (or re-enable) an account; disabling ends its sessions at once."""
+    person.active = active
+    if not active:
+        end_sessions(person, save=False)
+    person.save()
+
+
+# -- one-time sign-in links ---------------------------------------------------------------
+
+def create_sign_in_link(person, minutes, now=None):
+    """A single-use sign-in token valid for `minutes`; only its hash is stored."""
+    if not can_sign_in(person):
+        raise AccountError(f"{person.email} cannot sign in: only active leaders, HR and "
+                           f"admins have accounts (employees use their personal links)")
+    token = secrets.token_urlsafe(32)
+    SignInLink.create(token_hash=_sha256(token), person=person,
+                      expires_at=(now or utcnow()) + timedelta(minutes=minutes))
+    return token
+
+
+def sign_in_url(base_url, token):
+    return f"{base_url}/signin/link/{token}"
+
+
+def check_sign_in_link(token, now=None):
+    """The link's person, or AccountError saying why it cannot be used (not spent)."""
+    link = SignInLink.get_or_none(SignInLink.token_hash == _sha256(token))
+    if link is None:
+        raise AccountError("This sign-in link is not valid. Ask for a new one.")
+    if link.used_at is not None:
+        raise AccountError("This sign-in link was already used. Each link works once; "
+                           "ask for a new one.")
+    if link.expires_at <= (now or utcnow()):
+        raise AccountError("This sign-in link has expired. Ask for a new one.")
+    if not can_sign_in(link.person):
+        raise AccountError("This account cannot sign in.")
+    return link.person
+
+
+def redeem_sign_in_link(token, now=None):
+    """Spend the link and return its person; two redemptions racing: one wins."""
+    now = now or utcnow()
+    person = check_sign_in_link(token, now)
+    spent = (SignInLink.update(used_at=now)
+             .where(SignInLink.token_hash == _sha256(token), SignInLink.used_at.is_null(),
+                    SignInLink.expires_at > now).execute())
+    if spent != 1:
+        raise AccountError("This sign-in link was already used. Each link works once; "
+                           "ask for a new one.")
+    return person
+
+
+# -- TOTP and recovery codes -----------------------------------------------------------------
+
+def new_totp_secret():
+    return pyotp.random_base32()
+
+
+def provisioning_uri(person, secret):
+    return pyotp.TOTP(secret).provisioning_uri(name=person.email, issuer_name=ISSUER)
+
+
+def qr_svg(text):
+    """A QR code as inline SVG markup (drawn on the server, no script)."""
+    return segno.make(text, error="m").svg_inline(scale=4, dark="currentColor", light=None)
+
+
+def _totp_place(person):
+    return blobs.place("person", "totp_sealed", str(person.id).encode(), 0)
+
+
+def _totp_of(person):
+    keyring = keys.current()
+    return pyotp.TOTP(keyring.open(person.totp_sealed, _totp_place(person)).decode())
+
+
+def _normalise_code(code):
+    return "".join(code.split()).replace("-", "").lower()
+
+
+def enrol_totp(person, secret, code, now=None):
+    """Turn on TOTP once the person proves their app shows the right code.
+
+    Returns fresh recovery codes (shown once; only their hashes are kept).
+    """
+    code = _normalise_code(code)
+    step = _matching_step(pyotp.TOTP(secret), code, now)
+    if step is None:
+        raise AccountError("That code does not match. Check the time on your phone and "
+                           "type the 6 digits your app shows now.")
+    keyring = keys.current()
+    data_key = keyring.new_data_key()
+    person.totp_sealed = keyring.seal(data_key.id, secret.encode(), _totp_place(person))
+    person.totp_last_step = step
+    with Person._meta.database.atomic():
+        person.save()
+        return _new_recovery_codes(person)
+
+
+def _new_recovery_codes(person):
+    RecoveryCode.delete().where(RecoveryCode.person == person).execute()
+    codes = [f"{secrets.token_hex(4)}-{secrets.token_hex(4)}" for _ in range(RECOVERY_CODES)]
+    RecoveryCode.insert_many([{"code_hash": _sha256(_normalise_code(c)), "person": person.id}
+                              for c in codes]).execute()
+    return codes
+
+
+def _matching_step(totp, code, now):
+    """The time step whose code matches (the current one or a neighbour), or None."""
+    if not (len(code) == 6 and code.isdigit()):
+        return None
+    current = totp.timecode((now or utcnow()).replace(tzinfo=UTC))
+    for step in (current, current - 1, current + 1):
+        if secrets.compare_digest(totp.generate_otp(step), code):
+            return step
+    return None
+
+
+def verify_second_factor(person, code, now=None):
+    """True when `code` is a current TOTP code not used before, or an unused recovery
+    code (which is then spent)."""
+    code = _normalise_code(code)
+    if person.totp_sealed is None:
+        return False
+    step = _matching_step(_totp_of(person), code, now)
+    if step is not None:
+        # Accept each step once: a code seen over someone's shoulder is already spent.
+        return (Person.update(totp_last_step=step)
+                .where(Person.id == person.id, Person.totp_last_step < step).execute()) == 1
+    spent = (RecoveryCode.delete()
+             .where(RecoveryCode.person == person, RecoveryCode.code_hash == _sha256(code))
+             .execute())
+    return spent == 1
+
+
+def recovery_codes_left(person):
+    return RecoveryCode.select().where(RecoveryCode.person == person).count()

@@ -1,0 +1,169 @@
+"""What a closed round may show, for every team group at once.
+
+A round's released counts (app.releases keeps them) are read once, added up the team
+tree so that every group (a team with its subtree) has its totals, and judged with
+the threshold and differencing rule (app.visibility) for each kind of figure:
+
+- respondents and theme figures: at least k, per question (a question someone skipped
+  has its own count, so it is judged on its own);
+- comments: at least k_comments respondents;
+- participation (by each person's own team): both those who answered and those who did
+  not must be 0 or at least k, so no page tells whether one person answered.
+
+The result is kept per worker for each round, until that round's tallies change.
+"""
+from collections import Counter, OrderedDict, defaultdict
+from dataclasses import dataclass
+
+from peewee import fn
+
+from app.models import (
+    AnswerCount, CommentTheme, Invitation, Participation, Team, TeamTally)
+from app.visibility import shown_teams
+
+CACHED_ROUNDS = 64
+
+
+@dataclass
+class RoundFacts:
+    """Per group (keyed by its top team id) totals of one round, and what may show."""
+    parents: dict
+    children: dict
+    respondents: dict           # team -> respondents in its subtree
+    answers: dict               # team -> {question id: Counter(value -> count)}
+    comments: dict              # team -> Counter(theme key -> comments)
+    invited: dict               # team -> people invited whose own team is in the subtree
+    answered: dict              # team -> of those, how many answered
+    shown: set                  # groups whose respondents and figures may show
+    shown_questions: dict       # question id -> groups whose answers to it may show
+    shown_comments: set         # groups whose comments may show
+    shown_participation: set    # groups whose invited/answered may show
+    k: int
+    k_comments: int
+
+    def question_shown(self, team_id, question_id):
+        return team_id in self.shown_questions.get(question_id, ())
+
+
+def build_facts(parents, tallies, answer_counts, comment_counts, invited, answered, k,
+                k_comments):
+    """RoundFacts from plain counts stored per team (each team alone, not its subtree).
+
+    tallies: {team: respondents}; answer_counts: [(team, question, value, count)];
+    comment_counts: [(team, theme key, count)]; invited, answered: {team: people}.
+    """
+    children = defaultdict(list)
+    for team_id, parent_id in parents.items():
+        if parent_id is not None:
+            children[parent_id].append(team_id)
+    per_question = defaultdict(Counter)
+    answers = defaultdict(lambda: defaultdict(Counter))
+    for team_id, question_id, value, count in answer_counts:
+        answers[team_id][question_id][value] += count
+        per_question[question_id][team_id] += count
+    comments = defaultdict(Counter)
+    for team_id, theme_key, count in comment_counts:
+        comments[team_id][theme_key] += count
+    not_answered = {t: invited.get(t, 0) - answered.get(t, 0) for t in parents}
+    facts = RoundFacts(
+        parents=parents, children=dict(children),
+        respondents=_cumulative(parents, children, dict(tallies), _add_numbers, int),
+        answers=_cumulative(parents, children, answers, _add_nested, dict),
+        comments=_cumulative(parents, children, comments, _add_counter, Counter),
+        invited=_cumulative(parents, children, invited, _add_numbers, int),
+        answered=_cumulative(parents, children, answered, _add_numbers, int),
+        shown=shown_teams(parents, tallies, k),
+        shown_questions={q: shown_teams(parents, counts, k)
+                         for q, counts in per_question.items()},
+        shown_comments=shown_teams(parents, tallies, k_comments),
+        shown_participation=(shown_teams(parents, answered, k)
+                             & shown_teams(parents, not_answered, k)),
+        k=k, k_comments=k_comments)
+    return facts
+
+
+def _add_numbers(total, part):
+    return total + part
+
+
+def _add_counter(total, part):
+    total.update(part)
+    return total
+
+
+def _add_nested(total, part):
+    for question_id, values in part.items():
+        total.setdefault(question_id, Counter()).update(values)
+    return total
+
+
+def _cumulative(parents, children, own, add, empty):
+    """{team: own value plus every descendant's}, built bottom-up without recursion."""
+    order, stack = [], [t for t, p in parents.items() if p is None or p not in parents]
+    while stack:
+        team_id = stack.pop()
+        order.append(team_id)
+        stack.extend(children.get(team_id, ()))
+    totals = {}
+    for team_id in reversed(order):  # every child comes before its parent
+        total = add(empty(), own[team_id]) if team_id in own else empty()
+        for child in children.get(team_id, ()):
+            total = add(total, totals[child])
+        totals[team_id] = total
+    return totals
+
+
+# -- loading from the database, cached per round ------------------------------------------
+
+_CACHE = OrderedDict()
+
+
+def forget_cached_facts():
+    _CACHE.clear()
+
+
+def _fingerprints(round_ids):
+    """Something that changes whenever a release adds to a round, or a team is added."""
+    teams = Team.select(fn.COUNT(Team.id)).scalar()
+    rows = (TeamTally.select(TeamTally.round, fn.SUM(TeamTally.respondents), fn.COUNT(TeamTally.team))
+            .where(TeamTally.round.in_(round_ids)).group_by(TeamTally.round).tuples())
+    found = {round_id: (teams, int(total), count) for round_id, total, count in rows}
+    return {round_id: found.get(round_id, (teams, 0, 0)) for round_id in round_ids}
+
+
+def facts_for_rounds(round_ids, k, k_comments):
+    """{round id: RoundFacts} for these rounds, read once and then from the cache."""
+    fingerprints = _fingerprints(list(round_ids))
+    result = {}
+    for round_id in round_ids:
+        key = (round_id, k, k_comments)
+        cached = _CACHE.get(key)
+        if cached is None or cached[0] != fingerprints[round_id]:
+            cached = (fingerprints[round_id], _load(round_id, k, k_comments))
+            _CACHE[key] = cached
+            while len(_CACHE) > CACHED_ROUNDS:
+                _CACHE.popitem(last=False)
+        _CACHE.move_to_end(key)
+        result[round_id] = cached[1]
+    return result
+
+
+def _load(round_id, k, k_comments):
+    parents = dict(Team.select(Team.id, Team.parent).tuples())
+    tallies = dict(TeamTally.select(TeamTally.team, TeamTally.respondents)
+                   .where(TeamTally.round == round_id).tuples())
+    answer_counts = (AnswerCount.select(AnswerCount.team, AnswerCount.question,
+                                        AnswerCount.value, AnswerCount.count)
+                     .where(AnswerCount.round == round_id).tuples())
+    comment_counts = (CommentTheme.select(CommentTheme.team, CommentTheme.theme,
+                                          fn.COUNT(CommentTheme.comment))
+                      .where(CommentTheme.round == round_id)
+                      .group_by(CommentTheme.team, CommentTheme.theme).tuples())
+    invited = dict(Invitation.select(Invitation.team, fn.COUNT(Invitation.id))
+                   .where(Invitation.round == round_id).group_by(Invitation.team).tuples())
+    answered = dict(Invitation.select(Invitation.team, fn.COUNT(Invitation.id))
+                    .join(Participation, on=((Participation.round == Invitation.round)
+                                             & (Participation.person == Invitation.person)))
+                    .where(Invitation.round == round_id).group_by(Invitation.team).tuples())
+    return build_facts(parents, tallies, list(answer_counts), list(comment_counts),
+                       invited, answered, k, k_comments)
