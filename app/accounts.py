@@ -157,7 +157,7 @@ def provisioning_uri(person, secret):
 
 def qr_svg(text):
     """A QR code as inline SVG markup (drawn on the server, no script)."""
-    return segno.make(text, error="m").svg_inline(scale=4, dark="currentColor", light=None)
+    return segno.make(text, error="m").svg_inline(scale=5, dark="#000", light="#fff")
 
 
 def _totp_place(person):

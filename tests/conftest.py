@@ -151,3 +151,48 @@ def form_answers(round_, value=4, **extra):
 
 def current_round(round_):
     return Round.get_by_id(round_.id)
+
+
+STAFF_PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture
+def make_staff(app):
+    """Add a leader, HR person or admin: make_staff("leader", team="Acme", leads="Acme/Sales")."""
+    def make(role="leader", team="Acme", leads="", name=None, password=STAFF_PASSWORD):
+        from app import accounts
+        name = name or f"{role.title()} of {leads or team}"
+        email = name.lower().replace(" ", ".").replace("/", "-") + "@acme.test"
+        import_roster(f"email,name,team,role,leads\n{email},{name},{team},{role},{leads}\n")
+        person = Person.by_email(email)
+        if password:
+            accounts.set_password(person, password)
+        return Person.get_by_id(person.id)
+    return make
+
+
+def sign_in(client, person, password=STAFF_PASSWORD, follow=True):
+    """Sign a staff member in with email and password; return the last response."""
+    page = client.get("/signin")
+    response = client.post("/signin", data={"email": person.email, "password": password,
+                                            "csrf_token": csrf_token(page.get_data(True))})
+    if follow and response.status_code == 303:
+        return client.get(response.headers["Location"])
+    return response
+
+
+def post_form(client, path, data=None, page=None):
+    """POST to path with the CSRF token of `page` (default: GET path first)."""
+    html = client.get(page or path).get_data(as_text=True)
+    return client.post(path, data={**(data or {}), "csrf_token": csrf_token(html)})
+
+
+def close_with_answers(round_, answers_by_team, value=4, comment=None, now=None):
+    """Answer for the first N invitations of each team path, then close the round."""
+    from datetime import timedelta
+    for path, count in answers_by_team.items():
+        chosen = [i for i in invitations_of(round_) if i.team.path == path][:count]
+        for invitation in chosen:
+            answer(invitation, value=value, comment=comment, now=now)
+    rounds.close_round(current_round(round_), now=(now or round_.closes_at) + timedelta(seconds=1))
+    return current_round(round_)

@@ -136,7 +136,7 @@ def _session_problem():
 
 def _to_sign_in(message):
     session["notice"] = message
-    target = url_for("auth.sign_in", next=request.full_path.rstrip("?")
+    target = url_for("auth.sign_in_page", next=request.full_path.rstrip("?")
                      if request.method == "GET" else None)
     if current_app.htmx:
         response = current_app.response_class(status=204)

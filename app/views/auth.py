@@ -10,6 +10,7 @@ import time
 from flask import (
     Blueprint, abort, redirect, render_template, request, session, url_for)
 from flask_login import current_user
+from markupsafe import Markup
 
 from app import accounts, staff_forms
 from app.models import Person
@@ -169,7 +170,8 @@ def enrol():
     uri = accounts.provisioning_uri(person, secret)
     status = 422 if request.method == "POST" else 200
     return render_template("auth/enrol.html", form=form, secret=secret,
-                           qr=accounts.qr_svg(uri), required=mfa_required()), status
+                           qr=Markup(accounts.qr_svg(uri)),  # segno's own markup, no input
+                           required=mfa_required()), status
 
 
 @bp.post("/account/password")

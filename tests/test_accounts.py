@@ -1,0 +1,121 @@
+"""Staff accounts, called directly: passwords, sign-in links, TOTP and recovery codes."""
+from datetime import UTC, timedelta
+
+import pyotp
+import pytest
+
+from app import accounts
+from app.models import Person, RecoveryCode, SignInLink, utcnow
+from tests.conftest import STAFF_PASSWORD
+
+
+def test_passwords_are_stored_as_argon2id_and_checked(make_staff):
+    leader = make_staff()
+    assert leader.password_hash.startswith("$argon2id$")
+    assert STAFF_PASSWORD not in leader.password_hash
+    assert accounts.authenticate(leader.email, STAFF_PASSWORD) == leader
+    assert accounts.authenticate(leader.email.upper(), STAFF_PASSWORD) == leader
+    assert accounts.authenticate(leader.email, STAFF_PASSWORD + "!") is None
+    assert accounts.authenticate("nobody@acme.test", STAFF_PASSWORD) is None
+    assert accounts.authenticate("", STAFF_PASSWORD) is None
+
+
+def test_employees_and_disabled_accounts_cannot_sign_in(make_staff):
+    employee = make_staff(role="employee")
+    assert accounts.authenticate(employee.email, STAFF_PASSWORD) is None
+    leader = make_staff(name="Lee Der")
+    accounts.set_active(leader, False)
+    assert accounts.authenticate(leader.email, STAFF_PASSWORD) is None
+    with pytest.raises(accounts.AccountError, match="cannot sign in"):
+        accounts.create_sign_in_link(employee, 15)
+
+
+def test_a_weak_new_password_is_refused_with_reasons(make_staff):
+    leader = make_staff(password=None)
+    with pytest.raises(accounts.AccountError, match="at least 12"):
+        accounts.set_password(leader, "short")
+    with pytest.raises(accounts.AccountError, match="email or name"):
+        accounts.set_password(leader, leader.email)
+    assert Person.get_by_id(leader.id).password_hash is None
+
+
+def test_a_password_change_or_disabling_changes_the_session_epoch(make_staff):
+    leader = make_staff()
+    before = leader.session_epoch
+    accounts.set_password(leader, "another long password")
+    changed = Person.get_by_id(leader.id).session_epoch
+    assert changed != before
+    accounts.set_active(leader, False)
+    assert Person.get_by_id(leader.id).session_epoch != changed
+
+
+def test_a_sign_in_link_works_once_and_only_in_time(make_staff):
+    leader = make_staff()
+    now = utcnow()
+    token = accounts.create_sign_in_link(leader, 15, now=now)
+    assert SignInLink.select().count() == 1 and token not in SignInLink.get().token_hash
+    assert accounts.check_sign_in_link(token, now) == leader  # looking does not spend it
+    assert accounts.redeem_sign_in_link(token, now) == leader
+    with pytest.raises(accounts.AccountError, match="already used"):
+        accounts.redeem_sign_in_link(token, now)
+    late = accounts.create_sign_in_link(leader, 15, now=now)
+    with pytest.raises(accounts.AccountError, match="expired"):
+        accounts.redeem_sign_in_link(late, now + timedelta(minutes=15, seconds=1))
+    with pytest.raises(accounts.AccountError, match="not valid"):
+        accounts.redeem_sign_in_link("made-up-token", now)
+
+
+def test_a_link_for_an_account_disabled_since_does_not_work(make_staff):
+    leader = make_staff()
+    token = accounts.create_sign_in_link(leader, 15)
+    accounts.set_active(leader, False)
+    with pytest.raises(accounts.AccountError, match="cannot sign in"):
+        accounts.redeem_sign_in_link(token)
+
+
+def at(secret, moment):
+    return pyotp.TOTP(secret).at(moment.replace(tzinfo=UTC))
+
+
+def enrol(person, now):
+    secret = accounts.new_totp_secret()
+    return secret, accounts.enrol_totp(person, secret, at(secret, now), now=now)
+
+
+def test_totp_enrolment_needs_a_right_code_and_gives_ten_recovery_codes(make_staff):
+    leader = make_staff()
+    with pytest.raises(accounts.AccountError, match="does not match"):
+        accounts.enrol_totp(leader, accounts.new_totp_secret(), "000000")
+    assert not Person.get_by_id(leader.id).mfa_enrolled
+    secret, codes = enrol(leader, utcnow())
+    stored = Person.get_by_id(leader.id)
+    assert stored.mfa_enrolled and secret.encode() not in stored.totp_sealed
+    assert len(set(codes)) == 10 and RecoveryCode.select().count() == 10
+    assert not any(code in row.code_hash for code in codes for row in RecoveryCode.select())
+
+
+def test_a_totp_code_is_accepted_once(make_staff):
+    leader = make_staff()
+    now = utcnow()
+    secret, _codes = enrol(leader, now)
+    later = now + timedelta(seconds=60)
+    leader = Person.get_by_id(leader.id)
+    assert accounts.verify_second_factor(leader, at(secret, later), now=later)
+    assert not accounts.verify_second_factor(leader, at(secret, later), now=later)  # replayed
+    assert not accounts.verify_second_factor(leader, "12345", now=later)
+    far = later + timedelta(minutes=5)
+    assert not accounts.verify_second_factor(leader, at(secret, later), now=far)  # stale
+
+
+def test_a_recovery_code_works_once(make_staff):
+    leader = make_staff()
+    _secret, codes = enrol(leader, utcnow())
+    leader = Person.get_by_id(leader.id)
+    assert accounts.verify_second_factor(leader, " " + codes[3].upper() + " ")
+    assert not accounts.verify_second_factor(leader, codes[3])
+    assert accounts.recovery_codes_left(leader) == 9
+
+
+def test_the_qr_code_is_inline_svg_without_script_or_style(make_staff):
+    svg = accounts.qr_svg(accounts.provisioning_uri(make_staff(), accounts.new_totp_secret()))
+    assert svg.startswith("<svg") and "<script" not in svg and "style=" not in svg
