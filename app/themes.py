@@ -21,8 +21,12 @@ def mentions(text, keyword):
     return bool(_keyword_pattern(keyword.strip().lower()).search(text))
 
 
+UNTHEMED = "other"  # surveys/themes.toml defines it: the home of comments nothing claims
+
+
 def themes_of_comment(text, question_theme, themes):
-    """The theme keys a comment belongs to, the question's own theme first.
+    """The theme keys a comment belongs to, the question's own theme first; the
+    "other" theme (when defined) for a comment that nothing else claims.
 
     themes: Theme models (or anything with .key and .keywords), in a stable order.
     """
@@ -30,4 +34,6 @@ def themes_of_comment(text, question_theme, themes):
     for theme in themes:
         if theme.key not in found and any(mentions(text, k) for k in theme.keywords):
             found.append(theme.key)
+    if not found and any(theme.key == UNTHEMED for theme in themes):
+        found.append(UNTHEMED)
     return found

@@ -33,5 +33,11 @@ def test_a_comment_goes_to_its_question_theme_and_to_themes_it_mentions(app):
 
 def test_a_comment_that_mentions_no_keyword_stays_with_its_question_theme(app):
     themes = list(Theme.select())
-    assert themes_of_comment("All good here.", None, themes) == []
     assert themes_of_comment("All good here.", "peers", themes) == ["peers"]
+
+
+def test_a_comment_nothing_claims_goes_to_other_comments(app):
+    themes = list(Theme.select())
+    assert themes_of_comment("All good here.", None, themes) == ["other"]
+    without_other = [theme for theme in themes if theme.key != "other"]
+    assert themes_of_comment("All good here.", None, without_other) == []

@@ -1,0 +1,213 @@
+"""The themes dashboard: figures, thresholds, differencing, comments, participation,
+trends — as business functions and over HTTP per role."""
+from datetime import timedelta
+
+import pytest
+
+from app import dashboard, rounds, scope
+from app.models import Team, utcnow
+from tests.conftest import answer, build_app, close_with_answers, invitations_of, sign_in
+
+T0 = utcnow() - timedelta(days=30)
+
+
+@pytest.fixture
+def app(tmp_path):
+    from app.db import db
+    yield build_app(tmp_path, REQUIRE_MFA=False)
+    db.close()
+
+
+def view_of(round_, path, k=5, k_comments=10):
+    return dashboard.build_view(round_, Team.by_path(path), k, k_comments)
+
+
+def card(view, theme_key):
+    return next(c for c in dashboard.theme_cards(view) if c.theme.key == theme_key)
+
+
+def test_mean_favourable_share_and_enps_are_computed_from_the_counts(app, make_round):
+    round_ = make_round({"Acme/Platform": 10}, now=T0)
+    platform = invitations_of(round_)
+    for invitation in platform[:6]:
+        answer(invitation, value=5, now=T0)        # eNPS answer 10: promoters
+    for invitation in platform[6:]:
+        answer(invitation, value=1, now=T0)        # eNPS answer 2: detractors
+    round_ = close_with_answers(round_, {}, now=T0)
+    view = view_of(round_, "Acme")
+    workload = card(view, "workload")
+    assert workload.metric == "mean" and workload.now.answers == 10
+    assert workload.now.mean == pytest.approx(3.4) and workload.now.favourable == pytest.approx(.6)
+    engagement = card(view, "engagement")
+    assert engagement.metric == "enps" and engagement.now.enps == 20
+
+
+def test_a_group_below_k_shows_nothing_but_its_parent_does(app, make_round):
+    round_ = make_round({"Acme/Platform": 12, "Acme/Sales": 8}, now=T0)
+    round_ = close_with_answers(round_, {"Acme/Platform": 12, "Acme/Sales": 4}, now=T0)
+    assert card(view_of(round_, "Acme/Sales"), "workload").now.suppressed
+    assert card(view_of(round_, "Acme"), "workload").now.answers == 16
+
+
+def test_a_parent_and_child_never_differ_by_fewer_than_k(app, make_round):
+    # Acme = Platform (8) + Sales (3, stored under Acme as Sales has too few invited?
+    # no: Sales has 6 invited, so its 3 are stored under Sales). Showing Acme (11) and
+    # Platform (8) would reveal Sales' 3 by subtraction: Platform must hide.
+    round_ = make_round({"Acme/Platform": 10, "Acme/Sales": 6}, now=T0)
+    round_ = close_with_answers(round_, {"Acme/Platform": 8, "Acme/Sales": 3}, now=T0)
+    view = view_of(round_, "Acme")
+    rows = {row.team.path: row for row in dashboard.heatmap(view)}
+    assert rows["Acme"].shown and not rows["Acme/Platform"].shown
+    assert all(value is None for value in rows["Acme/Platform"].values)
+    assert card(view_of(round_, "Acme/Platform"), "workload").now.suppressed
+
+
+def test_comments_need_k_comments_respondents(app, make_round):
+    round_ = make_round({"Acme/Platform": 12}, now=T0)
+    for invitation in invitations_of(round_)[:9]:
+        answer(invitation, comment="The deadline pressure is too much", now=T0)
+    round_ = close_with_answers(round_, {}, now=T0)
+    shown, total = dashboard.comments(view_of(round_, "Acme/Platform"), "workload", 1)
+    assert shown is None and total == 0
+    assert card(view_of(round_, "Acme/Platform"), "workload").now.comments == 9
+
+
+def test_comments_are_routed_by_question_and_keyword_and_labelled_with_big_teams(app,
+                                                                                  make_round):
+    round_ = make_round({"Acme/Platform": 12, "Acme/Sales": 12}, now=T0)
+    invitations = invitations_of(round_)
+    platform = [i for i in invitations if i.team.path == "Acme/Platform"]
+    sales = [i for i in invitations if i.team.path == "Acme/Sales"]
+    for invitation in platform[:11]:
+        answer(invitation, comment="Too many deadlines and not enough recognition", now=T0)
+    for invitation in sales[:11]:
+        answer(invitation, comment="Nice team", signed=True, now=T0)
+    round_ = close_with_answers(round_, {}, now=T0)
+    view = view_of(round_, "Acme")
+    about_recognition, total = dashboard.comments(view, "recognition", 1)
+    assert total == 11 and {c.text for c in about_recognition} == {
+        "Too many deadlines and not enough recognition"}
+    assert {c.team.path for c in about_recognition} == {"Acme/Platform"}
+    assert all(c.author is None for c in about_recognition)
+    signed, _total = dashboard.comments(view, "other", 1)  # no theme claims "Nice team"
+    names = {c.author for c in signed if c.text == "Nice team"}
+    assert len(names) == 11 and all(name.endswith("of Acme/Sales") for name in names)
+
+
+def test_participation_is_shown_only_where_answered_and_not_answered_pass_k(app, make_round):
+    round_ = make_round({"Acme/Platform": 12, "Acme/Sales": 12, "Acme/Ops": 12}, now=T0)
+    round_ = close_with_answers(round_, {"Acme/Platform": 12, "Acme/Sales": 6, "Acme/Ops": 7},
+                                now=T0)
+    rows = {row.team.path: row for row in dashboard.participation(view_of(round_, "Acme"))}
+    assert rows["Acme/Sales"].shown and rows["Acme/Sales"].values[:2] == [12, 6]
+    assert rows["Acme/Ops"].shown and rows["Acme/Ops"].values[:2] == [12, 7]
+    assert rows["Acme"].shown and rows["Acme"].values[:2] == [36, 25]
+    # Everyone in Platform answered: "12 of 12" would say of each person that they did.
+    assert not rows["Acme/Platform"].shown and rows["Acme/Platform"].values == []
+
+
+def test_participation_hides_a_team_whose_few_non_respondents_others_would_reveal(
+        app, make_round):
+    round_ = make_round({"Acme/Sales": 12, "Acme/Ops": 12}, now=T0)
+    round_ = close_with_answers(round_, {"Acme/Sales": 6, "Acme/Ops": 9}, now=T0)
+    rows = {row.team.path: row for row in dashboard.participation(view_of(round_, "Acme"))}
+    # Acme's 9 non-respondents minus Sales' 6 would leave Ops' 3: one of the two must go.
+    assert rows["Acme"].shown and not (rows["Acme/Sales"].shown and rows["Acme/Ops"].shown)
+
+
+def test_change_and_trend_follow_the_rounds_of_the_same_survey_and_team(app, make_round):
+    round1 = make_round({"Acme/Platform": 10}, now=T0)
+    round1 = close_with_answers(round1, {"Acme/Platform": 10}, value=3, now=T0)
+    round2 = rounds.open_round("weekly", "Acme", 5, 5, now=T0 + timedelta(days=7))
+    round2 = close_with_answers(round2, {"Acme/Platform": 10}, value=4,
+                                now=T0 + timedelta(days=7))
+    workload = card(view_of(round2, "Acme"), "workload")
+    assert workload.change == pytest.approx(1.0)
+    assert [value for _name, value in workload.trend] == [3.0, 4.0]
+
+
+def test_open_rounds_are_never_on_the_dashboard(app, make_round, make_staff):
+    round_ = make_round({"Acme/Platform": 12})
+    for invitation in invitations_of(round_)[:10]:
+        answer(invitation)  # two batches released, but the round is still open
+    hr = make_staff(role="hr")
+    assert scope.closed_rounds_for(hr) == []
+
+
+# -- over HTTP, per role ------------------------------------------------------------------
+
+@pytest.fixture
+def two_teams(app, make_round, make_staff):
+    round_ = make_round({"Acme/Platform": 12, "Acme/Sales": 12}, now=T0)
+    round_ = close_with_answers(round_, {"Acme/Platform": 11, "Acme/Sales": 11},
+                                comment="The deadline pressure is too much", now=T0)
+    return {"round": round_,
+            "platform_lead": make_staff(team="Acme/Platform", leads="Acme/Platform"),
+            "sales_lead": make_staff(team="Acme/Sales", leads="Acme/Sales"),
+            "hr": make_staff(role="hr"),
+            "platform": Team.by_path("Acme/Platform"), "sales": Team.by_path("Acme/Sales")}
+
+
+def test_a_leader_sees_their_team_and_hr_sees_everyone(app, two_teams):
+    leader_client, hr_client = app.test_client(), app.test_client()
+    page = sign_in(leader_client, two_teams["platform_lead"]).get_data(as_text=True)
+    assert "11 people answered in Acme/Platform" in page and "Workload" in page
+    hr_page = sign_in(hr_client, two_teams["hr"]).get_data(as_text=True)
+    assert "22 people answered in Acme." in hr_page
+    assert "Platform" in hr_page and "Sales" in hr_page
+
+
+def test_a_leader_gets_404_for_another_teams_pages(app, two_teams):
+    client = app.test_client()
+    sign_in(client, two_teams["platform_lead"])
+    sales = two_teams["sales"].id
+    for path in (f"/themes?team={sales}", f"/themes/workload?team={sales}",
+                 f"/themes?team={Team.by_path('Acme').id}"):
+        response = client.get(path)
+        assert response.status_code == 404, path
+        assert "teams you may see" in response.get_data(as_text=True)
+        assert "people answered" not in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("query, message", [
+    ("?round=abc", "must be the number of a round"),
+    ("?round=999999", "no closed round with that number"),
+    ("?team=-1", "must be the number of a team"),
+    ("?team=999999", "no team with that number"),
+    ("?round=1e3", "must be the number of a round"),
+])
+def test_bad_ids_get_a_404_that_says_what_was_wrong(app, two_teams, query, message):
+    client = app.test_client()
+    sign_in(client, two_teams["hr"])
+    for path in ("/themes", "/themes/workload"):
+        response = client.get(path + query)
+        assert response.status_code == 404 and message in response.get_data(as_text=True)
+
+
+def test_an_unknown_theme_or_comment_page_is_a_404(app, two_teams):
+    client = app.test_client()
+    sign_in(client, two_teams["hr"])
+    assert "no theme by that name" in client.get("/themes/nope").get_data(as_text=True)
+    response = client.get("/themes/workload?page=99")
+    assert response.status_code == 404 and "no such page" in response.get_data(as_text=True)
+
+
+def test_the_theme_page_shows_distribution_trend_and_comments(app, two_teams):
+    client = app.test_client()
+    sign_in(client, two_teams["hr"])
+    page = client.get("/themes/workload").get_data(as_text=True)
+    assert "My workload this week was manageable." in page
+    assert "<svg" in page and "The deadline pressure is too much" in page
+    assert "22 comments, in random order" in page and "Anonymous" in page
+
+
+def test_a_group_too_small_gets_the_suppressed_view_with_the_reason(app, make_round, make_staff):
+    round_ = make_round({"Acme/Platform": 12, "Acme/Sales": 6}, now=T0)
+    close_with_answers(round_, {"Acme/Platform": 10, "Acme/Sales": 3}, now=T0)
+    leader = make_staff(team="Acme/Sales", leads="Acme/Sales")
+    client = app.test_client()
+    page = sign_in(client, leader).get_data(as_text=True)
+    assert "Nothing is shown for Acme/Sales" in page and "subtracting" in page
+    theme = client.get("/themes/workload").get_data(as_text=True)
+    assert "Comments are shown only where" in theme
+    assert "The deadline" not in theme
