@@ -6,6 +6,8 @@ PORT ?= 5000
 WORKERS ?= 2
 # The PostgreSQL the suite also runs against when it answers (CI always has one).
 TEST_PG_URL ?= postgresql://postgres@127.0.0.1:5432/test
+# The dashboard benchmark's own PostgreSQL database (dropped and made again each run).
+BENCH_PG_URL ?= postgresql://postgres@127.0.0.1:5432/heard_bench
 
 .PHONY: run install test test-sqlite test-pg bench clean
 
@@ -45,6 +47,8 @@ test: $(VENV)/.test-deps
 bench: $(VENV)/.test-deps
 	$(BIN)/python bench/submissions.py
 	$(BIN)/python bench/page_weight.py
+	$(BIN)/python bench/dashboard.py $$($(BIN)/python -c 'import sys, psycopg; psycopg.connect(sys.argv[1], connect_timeout=3).close()' \
+	    "$(TEST_PG_URL)" 2>/dev/null && echo --pg $(BENCH_PG_URL))
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache

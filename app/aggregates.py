@@ -30,7 +30,7 @@ class RoundFacts:
     parents: dict
     children: dict
     respondents: dict           # team -> respondents in its subtree
-    answers: dict               # team -> {question id: Counter(value -> count)}
+    own_answers: dict           # team -> {question id: Counter(value -> count)}, team alone
     comments: dict              # team -> Counter(theme key -> comments)
     invited: dict               # team -> people invited whose own team is in the subtree
     answered: dict              # team -> of those, how many answered
@@ -43,6 +43,22 @@ class RoundFacts:
 
     def question_shown(self, team_id, question_id):
         return team_id in self.shown_questions.get(question_id, ())
+
+    def answers_in(self, team_id):
+        """{question id: Counter(value -> count)} over the team's subtree, added up on
+        first use: a view needs a few groups, and adding up all 400 is the slow part."""
+        cached = self._answers_in.get(team_id)
+        if cached is None:
+            cached, stack = {}, [team_id]
+            while stack:
+                current = stack.pop()
+                _add_nested(cached, self.own_answers.get(current, {}))
+                stack.extend(self.children.get(current, ()))
+            self._answers_in[team_id] = cached
+        return cached
+
+    def __post_init__(self):
+        self._answers_in = {}
 
 
 def build_facts(parents, tallies, answer_counts, comment_counts, invited, answered, k,
@@ -68,7 +84,7 @@ def build_facts(parents, tallies, answer_counts, comment_counts, invited, answer
     facts = RoundFacts(
         parents=parents, children=dict(children),
         respondents=_cumulative(parents, children, dict(tallies), _add_numbers, int),
-        answers=_cumulative(parents, children, answers, _add_nested, dict),
+        own_answers=answers,
         comments=_cumulative(parents, children, comments, _add_counter, Counter),
         invited=_cumulative(parents, children, invited, _add_numbers, int),
         answered=_cumulative(parents, children, answered, _add_numbers, int),
@@ -148,22 +164,30 @@ def facts_for_rounds(round_ids, k, k_comments):
     return result
 
 
+def _rows(query):
+    """A query's rows as plain tuples, straight from the cursor: these are only ints,
+    and peewee's per-value conversion would cost more than the query (~17,000 rows a
+    round in the benchmark)."""
+    return Team._meta.database.execute(query).fetchall()
+
+
 def _load(round_id, k, k_comments):
-    parents = dict(Team.select(Team.id, Team.parent).tuples())
-    tallies = dict(TeamTally.select(TeamTally.team, TeamTally.respondents)
-                   .where(TeamTally.round == round_id).tuples())
-    answer_counts = (AnswerCount.select(AnswerCount.team, AnswerCount.question,
-                                        AnswerCount.value, AnswerCount.count)
-                     .where(AnswerCount.round == round_id).tuples())
-    comment_counts = (CommentTheme.select(CommentTheme.team, CommentTheme.theme,
-                                          fn.COUNT(CommentTheme.comment))
-                      .where(CommentTheme.round == round_id)
-                      .group_by(CommentTheme.team, CommentTheme.theme).tuples())
-    invited = dict(Invitation.select(Invitation.team, fn.COUNT(Invitation.id))
-                   .where(Invitation.round == round_id).group_by(Invitation.team).tuples())
-    answered = dict(Invitation.select(Invitation.team, fn.COUNT(Invitation.id))
-                    .join(Participation, on=((Participation.round == Invitation.round)
-                                             & (Participation.person == Invitation.person)))
-                    .where(Invitation.round == round_id).group_by(Invitation.team).tuples())
-    return build_facts(parents, tallies, list(answer_counts), list(comment_counts),
-                       invited, answered, k, k_comments)
+    parents = dict(_rows(Team.select(Team.id, Team.parent)))
+    tallies = dict(_rows(TeamTally.select(TeamTally.team, TeamTally.respondents)
+                         .where(TeamTally.round == round_id)))
+    answer_counts = _rows(AnswerCount.select(AnswerCount.team, AnswerCount.question,
+                                             AnswerCount.value, AnswerCount.count)
+                          .where(AnswerCount.round == round_id))
+    comment_counts = _rows(CommentTheme.select(CommentTheme.team, CommentTheme.theme,
+                                               fn.COUNT(CommentTheme.comment))
+                           .where(CommentTheme.round == round_id)
+                           .group_by(CommentTheme.team, CommentTheme.theme))
+    invited = dict(_rows(Invitation.select(Invitation.team, fn.COUNT(Invitation.id))
+                         .where(Invitation.round == round_id).group_by(Invitation.team)))
+    answered = dict(_rows(
+        Invitation.select(Invitation.team, fn.COUNT(Invitation.id))
+        .join(Participation, on=((Participation.round == Invitation.round)
+                                 & (Participation.person == Invitation.person)))
+        .where(Invitation.round == round_id).group_by(Invitation.team)))
+    return build_facts(parents, tallies, answer_counts, comment_counts, invited, answered,
+                       k, k_comments)

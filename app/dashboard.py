@@ -105,7 +105,7 @@ def figures(facts, team_id, entry):
     """A theme's figures for a group, or Figures() when any part may not be shown."""
     if team_id not in facts.shown:
         return Figures()
-    counts = facts.answers.get(team_id, {})
+    counts = facts.answers_in(team_id)
     used = [(qid, kind) for qid, kind, _prompt in entry.questions if counts.get(qid)]
     if not used or not all(facts.question_shown(team_id, qid) for qid, _kind in used):
         return Figures()
@@ -185,7 +185,7 @@ def participation(view):
 
 def distribution(view, entry):
     """Per scored question of a theme: [(value, count)] over its scale, or None."""
-    counts = view.facts.answers.get(view.scope.id, {})
+    counts = view.facts.answers_in(view.scope.id)
     found = []
     for qid, kind, prompt in entry.questions:
         values = counts.get(qid)

@@ -1,0 +1,44 @@
+"""Take the documentation's screenshots of the demo company (docs/screenshots/).
+
+    .venv/bin/python scripts/screenshots.py
+"""
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from app import accounts  # noqa: E402
+from app.models import Person  # noqa: E402
+from bench.setup import PROJECT_DIR, demo_instance  # noqa: E402
+from tests.browser_support import PHONE, chromium, live_server  # noqa: E402
+
+SCREENSHOTS = os.path.join(PROJECT_DIR, "docs", "screenshots")
+
+
+def main():
+    app, _directory = demo_instance(REQUIRE_MFA=False)
+    with app.app_context():
+        token = accounts.create_sign_in_link(Person.get(Person.name == "Hannah Weber"), 15)
+    with live_server(app) as server, chromium() as browser:
+        for name, viewport, mobile in (("390", PHONE, True),
+                                       ("1280", {"width": 1280, "height": 900}, False)):
+            context = browser.new_context(viewport=viewport, is_mobile=mobile,
+                                          has_touch=mobile, device_scale_factor=1)
+            page = context.new_page()
+            if name == "390":
+                page.goto(f"{server}/signin/link/{token}")
+                page.get_by_role("button", name="Sign in").click()
+                page.wait_for_url(server + "/themes")
+                cookies = context.cookies()
+            else:
+                context.add_cookies(cookies)
+                page.goto(f"{server}/themes")
+            page.screenshot(path=os.path.join(SCREENSHOTS, f"dashboard-{name}.png"))
+            page.goto(f"{server}/themes/workload")
+            page.screenshot(path=os.path.join(SCREENSHOTS, f"theme-{name}.png"))
+            context.close()
+    print("wrote docs/screenshots/dashboard-*.png and theme-*.png")
+
+
+if __name__ == "__main__":
+    main()
