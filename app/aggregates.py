@@ -14,6 +14,7 @@ The result is kept per worker for each round, until that round's tallies change.
 """
 from collections import Counter, OrderedDict, defaultdict
 from dataclasses import dataclass
+from functools import cached_property
 
 from peewee import fn
 
@@ -26,20 +27,25 @@ CACHED_ROUNDS = 64
 
 @dataclass
 class RoundFacts:
-    """Per group (keyed by its top team id) totals of one round, and what may show."""
+    """Per group (keyed by its top team id) totals of one round, and what may show.
+
+    What only some pages need (comments' and participation's visibility) is worked out
+    on first use: a trend over 8 rounds needs neither.
+    """
     parents: dict
     children: dict
+    tallies: dict               # team -> respondents stored under exactly that team
     respondents: dict           # team -> respondents in its subtree
     own_answers: dict           # team -> {question id: Counter(value -> count)}, team alone
-    comments: dict              # team -> Counter(theme key -> comments)
-    invited: dict               # team -> people invited whose own team is in the subtree
-    answered: dict              # team -> of those, how many answered
+    comments: dict              # team -> Counter(theme key -> comments), subtree
     shown: set                  # groups whose respondents and figures may show
     shown_questions: dict       # question id -> groups whose answers to it may show
-    shown_comments: set         # groups whose comments may show
-    shown_participation: set    # groups whose invited/answered may show
+    participation_source: object  # () -> ({team: invited}, {team: answered}), team alone
     k: int
     k_comments: int
+
+    def __post_init__(self):
+        self._answers_in = {}
 
     def question_shown(self, team_id, question_id):
         return team_id in self.shown_questions.get(question_id, ())
@@ -57,16 +63,43 @@ class RoundFacts:
             self._answers_in[team_id] = cached
         return cached
 
-    def __post_init__(self):
-        self._answers_in = {}
+    @cached_property
+    def shown_comments(self):
+        """Groups whose comments may show."""
+        return shown_teams(self.parents, self.tallies, self.k_comments)
+
+    @cached_property
+    def _participation(self):
+        invited, answered = self.participation_source()
+        not_answered = {t: invited.get(t, 0) - answered.get(t, 0) for t in self.parents}
+        return (_cumulative(self.parents, self.children, invited, _add_numbers, int),
+                _cumulative(self.parents, self.children, answered, _add_numbers, int),
+                shown_teams(self.parents, answered, self.k)
+                & shown_teams(self.parents, not_answered, self.k))
+
+    @property
+    def invited(self):
+        """team -> people invited whose own team is in the subtree."""
+        return self._participation[0]
+
+    @property
+    def answered(self):
+        """team -> of those, how many answered."""
+        return self._participation[1]
+
+    @property
+    def shown_participation(self):
+        """Groups whose invited/answered may show."""
+        return self._participation[2]
 
 
-def build_facts(parents, tallies, answer_counts, comment_counts, invited, answered, k,
+def build_facts(parents, tallies, answer_counts, comment_counts, participation, k,
                 k_comments):
     """RoundFacts from plain counts stored per team (each team alone, not its subtree).
 
     tallies: {team: respondents}; answer_counts: [(team, question, value, count)];
-    comment_counts: [(team, theme key, count)]; invited, answered: {team: people}.
+    comment_counts: [(team, theme key, count)]; participation: a function returning
+    ({team: invited}, {team: answered}), called only if a page needs them.
     """
     children = defaultdict(list)
     for team_id, parent_id in parents.items():
@@ -80,22 +113,16 @@ def build_facts(parents, tallies, answer_counts, comment_counts, invited, answer
     comments = defaultdict(Counter)
     for team_id, theme_key, count in comment_counts:
         comments[team_id][theme_key] += count
-    not_answered = {t: invited.get(t, 0) - answered.get(t, 0) for t in parents}
-    facts = RoundFacts(
-        parents=parents, children=dict(children),
-        respondents=_cumulative(parents, children, dict(tallies), _add_numbers, int),
+    tallies = dict(tallies)
+    return RoundFacts(
+        parents=parents, children=dict(children), tallies=tallies,
+        respondents=_cumulative(parents, children, tallies, _add_numbers, int),
         own_answers=answers,
         comments=_cumulative(parents, children, comments, _add_counter, Counter),
-        invited=_cumulative(parents, children, invited, _add_numbers, int),
-        answered=_cumulative(parents, children, answered, _add_numbers, int),
         shown=shown_teams(parents, tallies, k),
         shown_questions={q: shown_teams(parents, counts, k)
                          for q, counts in per_question.items()},
-        shown_comments=shown_teams(parents, tallies, k_comments),
-        shown_participation=(shown_teams(parents, answered, k)
-                             & shown_teams(parents, not_answered, k)),
-        k=k, k_comments=k_comments)
-    return facts
+        participation_source=participation, k=k, k_comments=k_comments)
 
 
 def _add_numbers(total, part):
@@ -182,6 +209,12 @@ def _load(round_id, k, k_comments):
                                                fn.COUNT(CommentTheme.comment))
                            .where(CommentTheme.round == round_id)
                            .group_by(CommentTheme.team, CommentTheme.theme))
+    return build_facts(parents, tallies, answer_counts, comment_counts,
+                       lambda: _participation(round_id), k, k_comments)
+
+
+def _participation(round_id):
+    """({team: invited}, {team: answered}) by each person's own team at invitation."""
     invited = dict(_rows(Invitation.select(Invitation.team, fn.COUNT(Invitation.id))
                          .where(Invitation.round == round_id).group_by(Invitation.team)))
     answered = dict(_rows(
@@ -189,5 +222,4 @@ def _load(round_id, k, k_comments):
         .join(Participation, on=((Participation.round == Invitation.round)
                                  & (Participation.person == Invitation.person)))
         .where(Invitation.round == round_id).group_by(Invitation.team)))
-    return build_facts(parents, tallies, answer_counts, comment_counts, invited, answered,
-                       k, k_comments)
+    return invited, answered

@@ -165,8 +165,9 @@ def paths_for(app, person, rng, count):
     """Random (dashboard, theme page) paths over rounds and groups the person may see."""
     from app import scope
     with app.app_context():
-        rounds = [r.id for r in scope.closed_rounds_for(person)]
-        top = scope.top_teams(person)[0]
+        viewer = scope.Viewer(person)
+        rounds = [r.id for r in viewer.closed_rounds()]
+        top = viewer.tops[0]
         groups = [t.id for t in top.subtree()]
     theme_keys = ["workload", "recognition", "engagement", "communication"]
     picks = []

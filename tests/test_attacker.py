@@ -59,7 +59,7 @@ def facts_of(parents, people, round_id, k, k_comments):
             comments[team] = comments.get(team, 0) + 1
     return build_facts(parents, tallies, [(t, q, v, n) for (t, q, v), n in counts.items()],
                        [(t, "workload", n) for t, n in comments.items()],
-                       invited, answered, k, k_comments)
+                       lambda: (invited, answered), k, k_comments)
 
 
 def subtree(parents, team_id):

@@ -131,7 +131,7 @@ def test_open_rounds_are_never_on_the_dashboard(app, make_round, make_staff):
     for invitation in invitations_of(round_)[:10]:
         answer(invitation)  # two batches released, but the round is still open
     hr = make_staff(role="hr")
-    assert scope.closed_rounds_for(hr) == []
+    assert scope.Viewer(hr).closed_rounds() == []
 
 
 # -- over HTTP, per role ------------------------------------------------------------------

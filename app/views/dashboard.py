@@ -28,8 +28,8 @@ def _int_arg(name):
 
 def _chosen_view():
     """The round and group asked for, checked against what the viewer may see."""
-    person = current_user.person
-    rounds = scope.closed_rounds_for(person)
+    viewer = scope.Viewer(current_user.person)
+    rounds = viewer.closed_rounds()
     round_id = _int_arg("round")
     if round_id is None:
         if not rounds:
@@ -42,18 +42,18 @@ def _chosen_view():
                        "may see.")
     team_id = _int_arg("team")
     if team_id is None:
-        team = scope.default_scope(person, round_)
+        team = viewer.default_scope(round_)
     else:
         team = Team.get_or_none(Team.id == team_id)
-        if team is None or not scope.may_view(person, team):
+        if team is None or not viewer.may_view(team):
             abort(404, "There is no team with that number among the teams you may see.")
         if not scope.in_round(team, round_):
             abort(404, f"{team.path} was not part of the round “{round_.name}”.")
     config = current_app.config
     view = dashboard.build_view(round_, team, config["MIN_GROUP"], config["MIN_GROUP_COMMENTS"])
-    view.may_open = lambda t: scope.may_view(person, t)
+    view.may_open = viewer.may_view
     view.scope_path = [t for t in reversed(team.ancestors())
-                       if scope.may_view(person, t) and scope.in_round(t, round_)] + [team]
+                       if viewer.may_view(t) and scope.in_round(t, round_)] + [team]
     return view, rounds
 
 
