@@ -36,7 +36,7 @@ class RoundFacts:
     children: dict
     tallies: dict               # team -> respondents stored under exactly that team
     respondents: dict           # team -> respondents in its subtree
-    own_answers: dict           # team -> {question id: Counter(value -> count)}, team alone
+    own_answers: dict           # team -> {question id: {value: count}}, team alone
     comments: dict              # team -> Counter(theme key -> comments), subtree
     shown: set                  # groups whose respondents and figures may show
     shown_questions: dict       # question id -> groups whose answers to it may show
@@ -51,7 +51,7 @@ class RoundFacts:
         return team_id in self.shown_questions.get(question_id, ())
 
     def answers_in(self, team_id):
-        """{question id: Counter(value -> count)} over the team's subtree, added up on
+        """{question id: {value: count}} over the team's subtree, added up on
         first use: a view needs a few groups, and adding up all 400 is the slow part."""
         cached = self._answers_in.get(team_id)
         if cached is None:
@@ -106,21 +106,25 @@ def build_facts(parents, tallies, answer_counts, comment_counts, participation, 
         if parent_id is not None:
             children[parent_id].append(team_id)
     per_question = defaultdict(Counter)
-    answers = defaultdict(lambda: defaultdict(Counter))
+    answers = {}  # plain dicts: a Counter per team and question costs more than the query
     for team_id, question_id, value, count in answer_counts:
-        answers[team_id][question_id][value] += count
+        values = answers.setdefault(team_id, {}).setdefault(question_id, {})
+        values[value] = values.get(value, 0) + count
         per_question[question_id][team_id] += count
     comments = defaultdict(Counter)
     for team_id, theme_key, count in comment_counts:
         comments[team_id][theme_key] += count
     tallies = dict(tallies)
+    shown = shown_teams(parents, tallies, k)
+    # Usually everyone answered every scored question, so a question's counts are the
+    # tallies and its decision is the same one.
     return RoundFacts(
         parents=parents, children=dict(children), tallies=tallies,
         respondents=_cumulative(parents, children, tallies, _add_numbers, int),
         own_answers=answers,
         comments=_cumulative(parents, children, comments, _add_counter, Counter),
-        shown=shown_teams(parents, tallies, k),
-        shown_questions={q: shown_teams(parents, counts, k)
+        shown=shown,
+        shown_questions={q: shown if counts == tallies else shown_teams(parents, counts, k)
                          for q, counts in per_question.items()},
         participation_source=participation, k=k, k_comments=k_comments)
 
@@ -136,7 +140,9 @@ def _add_counter(total, part):
 
 def _add_nested(total, part):
     for question_id, values in part.items():
-        total.setdefault(question_id, Counter()).update(values)
+        into = total.setdefault(question_id, {})
+        for value, count in values.items():
+            into[value] = into.get(value, 0) + count
     return total
 
 

@@ -163,3 +163,41 @@ def test_close_due_releases_an_answer_that_arrived_during_the_close(runner, make
     result = runner.invoke(args=["rounds", "close-due"])
     assert result.exit_code == 0
     assert PendingAnswer.select().count() == 0
+
+
+def test_demo_prints_leader_and_hr_sign_in_links_valid_a_day(runner, client):
+    output = runner.invoke(args=["demo"]).output
+    leader_url = output.split("leader: ")[1].split()[0]
+    hr_url = output.split("hr: ")[1].split()[0]
+    from app.models import SignInLink, utcnow
+    from datetime import timedelta
+    for link in SignInLink.select():
+        assert link.expires_at > utcnow() + timedelta(hours=23, minutes=59)
+    client.get(leader_url.removeprefix(BASE_URL))
+    assert "Sign in as Priya Nair?" in client.get("/signin/link").get_data(as_text=True)
+    other = client.application.test_client()
+    other.get(hr_url.removeprefix(BASE_URL))
+    assert "Sign in as Hannah Weber?" in other.get("/signin/link").get_data(as_text=True)
+
+
+def test_login_link_prints_a_one_time_link_for_staff_only(runner, make_people):
+    runner.invoke(args=["demo"])
+    result = runner.invoke(args=["login-link", "priya.nair@lumen.example"])
+    assert result.exit_code == 0 and result.output.startswith(f"{BASE_URL}/signin/link/")
+    assert "works once, for 15 minutes" in result.stderr
+    employee = Person.select().where(Person.role == "employee").first()
+    refused = runner.invoke(args=["login-link", employee.email])
+    assert refused.exit_code != 0 and "personal links" in refused.output
+    unknown = runner.invoke(args=["login-link", "nobody@lumen.example"])
+    assert unknown.exit_code != 0 and "nobody with the email" in unknown.output
+
+
+def test_accounts_disable_and_enable(runner):
+    runner.invoke(args=["demo"])
+    from app import accounts
+    assert "is disabled" in runner.invoke(args=["accounts", "disable",
+                                                "priya.nair@lumen.example"]).output
+    assert not accounts.can_sign_in(Person.by_email("priya.nair@lumen.example"))
+    assert "is enabled" in runner.invoke(args=["accounts", "enable",
+                                               "priya.nair@lumen.example"]).output
+    assert accounts.can_sign_in(Person.by_email("priya.nair@lumen.example"))

@@ -9,7 +9,8 @@ from app.settings import SETTINGS
 from tests.conftest import PROJECT_DIR
 
 APP_DIR = os.path.join(PROJECT_DIR, "app")
-BUSINESS_MODULES = ["blobs", "demo", "keys", "links", "pulses", "releases", "results",
+BUSINESS_MODULES = ["accounts", "aggregates", "blobs", "charts", "dashboard", "demo", "keys",
+                    "links", "pulses", "releases", "scope",
                     "roster", "rounds", "schema", "surveys", "themes", "visibility"]
 def read(path):
     with open(path, encoding="utf-8") as handle:

@@ -4,15 +4,18 @@ from datetime import timedelta
 
 import pytest
 
-from app import blobs, keys, pulses, releases, results, rounds
+from app import blobs, dashboard, keys, pulses, releases, rounds
 from app.models import (
     AnswerCount, Comment, Participation, PendingAnswer, Question, Response, Team, TeamTally, utcnow)
 from tests.conftest import answer, full_scores, invitations_of
 
 
 def platform_results(round_, k=5):
-    team = Team.by_path("Acme/Platform")
-    return results.group_results(round_.id, [team.id], k)
+    """(respondents or None when suppressed, {theme key: Figures}) as the dashboard has them."""
+    view = dashboard.build_view(round_, Team.by_path("Acme/Platform"), k, max(k, 10))
+    shown = view.scope.id in view.facts.shown
+    return (view.facts.respondents[view.scope.id] if shown else None,
+            {card.theme.key: card.now for card in dashboard.theme_cards(view)})
 
 
 def test_an_answer_waits_in_the_pending_pool_with_its_participation(make_round):
@@ -40,7 +43,7 @@ def test_results_do_not_change_until_k_new_answers_exist(make_round):
     seen = []
     for index, invitation in enumerate(invitations[:11]):
         answer(invitation, value=5 if index % 2 else 2)
-        seen.append(platform_results(round_).respondents)
+        seen.append(platform_results(round_)[0])
     # Suppressed until the first batch of 5, then steps of 5, never of 1.
     assert seen == [None] * 4 + [5] * 5 + [10, 10]
 
@@ -49,12 +52,10 @@ def test_results_figures_are_computed_from_released_answers(make_round):
     round_ = make_round()
     for invitation, value in zip(invitations_of(round_), [5, 4, 4, 2, 1]):
         answer(invitation, value=value)
-    workload = next(score for score in platform_results(round_).themes
-                    if score.theme.key == "workload")
+    _respondents, figures = platform_results(round_)
+    workload, engagement = figures["workload"], figures["engagement"]
     assert workload.mean == pytest.approx(16 / 5)
-    assert workload.favourable_share == pytest.approx(3 / 5)
-    engagement = next(score for score in platform_results(round_).themes
-                      if score.theme.key == "engagement")
+    assert workload.favourable == pytest.approx(3 / 5)
     # eNPS answers 10, 8, 8, 4, 2: one promoter, two detractors -> (1 - 2) / 5 = -20.
     assert engagement.enps == -20
 
@@ -63,8 +64,9 @@ def test_a_group_below_k_shows_no_figure_at_all(make_round):
     round_ = make_round({"Acme/Platform": 12})
     for invitation in invitations_of(round_)[:5]:
         answer(invitation)
-    assert platform_results(round_, k=6).suppressed
-    assert platform_results(round_, k=6).themes == []
+    respondents, figures = platform_results(round_, k=6)
+    assert respondents is None
+    assert all(f.suppressed and f.mean is None and f.enps is None for f in figures.values())
 
 
 def test_a_second_answer_of_the_same_person_is_refused(make_round):
