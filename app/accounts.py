@@ -228,5 +228,15 @@ def verify_second_factor(person, code, now=None):
     return spent == 1
 
 
+def reset_second_factor(person):
+    """Forget the person's authenticator and recovery codes (a lost phone) and end their
+    sessions; at the next sign-in they set a new one up."""
+    with Person._meta.database.atomic():
+        RecoveryCode.delete().where(RecoveryCode.person == person).execute()
+        person.totp_sealed, person.totp_last_step = None, 0
+        end_sessions(person, save=False)
+        person.save()
+
+
 def recovery_codes_left(person):
     return RecoveryCode.select().where(RecoveryCode.person == person).count()

@@ -36,7 +36,7 @@ class RoundFacts:
     children: dict
     tallies: dict               # team -> respondents stored under exactly that team
     respondents: dict           # team -> respondents in its subtree
-    own_answers: dict           # team -> {question id: {value: count}}, team alone
+    answers_source: object      # [team ids] -> {question id: {value: count}} over them
     comments: dict              # team -> Counter(theme key -> comments), subtree
     shown: set                  # groups whose respondents and figures may show
     shown_questions: dict       # question id -> groups whose answers to it may show
@@ -51,17 +51,21 @@ class RoundFacts:
         return team_id in self.shown_questions.get(question_id, ())
 
     def answers_in(self, team_id):
-        """{question id: {value: count}} over the team's subtree, added up on
-        first use: a view needs a few groups, and adding up all 400 is the slow part."""
+        """{question id: {value: count}} over the team's subtree, read on first use:
+        a page needs a few groups' distributions, never all 400."""
         cached = self._answers_in.get(team_id)
         if cached is None:
-            cached, stack = {}, [team_id]
-            while stack:
-                current = stack.pop()
-                _add_nested(cached, self.own_answers.get(current, {}))
-                stack.extend(self.children.get(current, ()))
-            self._answers_in[team_id] = cached
+            cached = self._answers_in[team_id] = self.answers_source(self.subtree(team_id))
         return cached
+
+    def subtree(self, team_id):
+        """The team's id and the ids of every team below it."""
+        found, stack = [], [team_id]
+        while stack:
+            current = stack.pop()
+            found.append(current)
+            stack.extend(self.children.get(current, ()))
+        return found
 
     @cached_property
     def shown_comments(self):
@@ -93,24 +97,19 @@ class RoundFacts:
         return self._participation[2]
 
 
-def build_facts(parents, tallies, answer_counts, comment_counts, participation, k,
-                k_comments):
+def build_facts(parents, tallies, question_counts, answers_source, comment_counts,
+                participation, k, k_comments):
     """RoundFacts from plain counts stored per team (each team alone, not its subtree).
 
-    tallies: {team: respondents}; answer_counts: [(team, question, value, count)];
-    comment_counts: [(team, theme key, count)]; participation: a function returning
-    ({team: invited}, {team: answered}), called only if a page needs them.
+    tallies: {team: respondents}; question_counts: {question: {team: answers}};
+    answers_source: [team ids] -> {question: {value: count}}; comment_counts:
+    [(team, theme key, count)]; participation: () -> ({team: invited}, {team: answered}).
+    The two functions are called only when a page needs what they return.
     """
     children = defaultdict(list)
     for team_id, parent_id in parents.items():
         if parent_id is not None:
             children[parent_id].append(team_id)
-    per_question = defaultdict(Counter)
-    answers = {}  # plain dicts: a Counter per team and question costs more than the query
-    for team_id, question_id, value, count in answer_counts:
-        values = answers.setdefault(team_id, {}).setdefault(question_id, {})
-        values[value] = values.get(value, 0) + count
-        per_question[question_id][team_id] += count
     comments = defaultdict(Counter)
     for team_id, theme_key, count in comment_counts:
         comments[team_id][theme_key] += count
@@ -121,12 +120,30 @@ def build_facts(parents, tallies, answer_counts, comment_counts, participation, 
     return RoundFacts(
         parents=parents, children=dict(children), tallies=tallies,
         respondents=_cumulative(parents, children, tallies, _add_numbers, int),
-        own_answers=answers,
+        answers_source=answers_source,
         comments=_cumulative(parents, children, comments, _add_counter, Counter),
         shown=shown,
         shown_questions={q: shown if counts == tallies else shown_teams(parents, counts, k)
-                         for q, counts in per_question.items()},
+                         for q, counts in question_counts.items()},
         participation_source=participation, k=k, k_comments=k_comments)
+
+
+def facts_from_rows(parents, tallies, answer_counts, comment_counts, participation, k,
+                    k_comments):
+    """build_facts() from every (team, question, value, count) row held in memory."""
+    question_counts = defaultdict(Counter)
+    for team_id, question_id, _value, count in answer_counts:
+        question_counts[question_id][team_id] += count
+
+    def answers_source(team_ids):
+        wanted, found = set(team_ids), {}
+        for team_id, question_id, value, count in answer_counts:
+            if team_id in wanted:
+                values = found.setdefault(question_id, {})
+                values[value] = values.get(value, 0) + count
+        return found
+    return build_facts(parents, tallies, question_counts, answers_source, comment_counts,
+                       participation, k, k_comments)
 
 
 def _add_numbers(total, part):
@@ -135,14 +152,6 @@ def _add_numbers(total, part):
 
 def _add_counter(total, part):
     total.update(part)
-    return total
-
-
-def _add_nested(total, part):
-    for question_id, values in part.items():
-        into = total.setdefault(question_id, {})
-        for value, count in values.items():
-            into[value] = into.get(value, 0) + count
     return total
 
 
@@ -183,12 +192,14 @@ def _fingerprints(round_ids):
 def facts_for_rounds(round_ids, k, k_comments):
     """{round id: RoundFacts} for these rounds, read once and then from the cache."""
     fingerprints = _fingerprints(list(round_ids))
-    result = {}
+    result, parents = {}, None
     for round_id in round_ids:
         key = (round_id, k, k_comments)
         cached = _CACHE.get(key)
         if cached is None or cached[0] != fingerprints[round_id]:
-            cached = (fingerprints[round_id], _load(round_id, k, k_comments))
+            if parents is None:  # the same tree for every round of this request
+                parents = dict(_rows(Team.select(Team.id, Team.parent)))
+            cached = (fingerprints[round_id], _load(round_id, parents, k, k_comments))
             _CACHE[key] = cached
             while len(_CACHE) > CACHED_ROUNDS:
                 _CACHE.popitem(last=False)
@@ -199,24 +210,37 @@ def facts_for_rounds(round_ids, k, k_comments):
 
 def _rows(query):
     """A query's rows as plain tuples, straight from the cursor: these are only ints,
-    and peewee's per-value conversion would cost more than the query (~17,000 rows a
-    round in the benchmark)."""
+    and peewee's per-value conversion would cost more than the query itself."""
     return Team._meta.database.execute(query).fetchall()
 
 
-def _load(round_id, k, k_comments):
-    parents = dict(_rows(Team.select(Team.id, Team.parent)))
+def _load(round_id, parents, k, k_comments):
     tallies = dict(_rows(TeamTally.select(TeamTally.team, TeamTally.respondents)
                          .where(TeamTally.round == round_id)))
-    answer_counts = _rows(AnswerCount.select(AnswerCount.team, AnswerCount.question,
-                                             AnswerCount.value, AnswerCount.count)
-                          .where(AnswerCount.round == round_id))
+    question_counts = defaultdict(dict)
+    for team_id, question_id, answers in _rows(
+            AnswerCount.select(AnswerCount.team, AnswerCount.question, fn.SUM(AnswerCount.count))
+            .where(AnswerCount.round == round_id)
+            .group_by(AnswerCount.team, AnswerCount.question)):
+        question_counts[question_id][team_id] = int(answers)
     comment_counts = _rows(CommentTheme.select(CommentTheme.team, CommentTheme.theme,
                                                fn.COUNT(CommentTheme.comment))
                            .where(CommentTheme.round == round_id)
                            .group_by(CommentTheme.team, CommentTheme.theme))
-    return build_facts(parents, tallies, answer_counts, comment_counts,
+    return build_facts(parents, tallies, question_counts,
+                       lambda team_ids: _answers(round_id, team_ids), comment_counts,
                        lambda: _participation(round_id), k, k_comments)
+
+
+def _answers(round_id, team_ids):
+    """{question: {value: count}} of a round over these teams, summed by the database."""
+    found = {}
+    for question_id, value, count in _rows(
+            AnswerCount.select(AnswerCount.question, AnswerCount.value, fn.SUM(AnswerCount.count))
+            .where(AnswerCount.round == round_id, AnswerCount.team.in_(team_ids))
+            .group_by(AnswerCount.question, AnswerCount.value)):
+        found.setdefault(question_id, {})[value] = int(count)
+    return found
 
 
 def _participation(round_id):

@@ -211,6 +211,15 @@ def accounts_enable(email):
     click.echo(f"{email} is enabled")
 
 
+@accounts_cli.command("reset-mfa")
+@click.argument("email")
+def accounts_reset_mfa(email):
+    """Forget an account's authenticator app and recovery codes (a lost phone)."""
+    accounts.reset_second_factor(_staff_member(email))
+    click.echo(f"{email} has no authenticator now; they set one up at their next sign-in "
+               f"(send them a link: flask login-link {email})")
+
+
 def _create_app_or_exit():
     from app import StartupError, create_app
     try:

@@ -211,7 +211,7 @@ def comments(view, theme_key, page):
     facts, scope_id = view.facts, view.scope.id
     if scope_id not in facts.shown_comments:
         return None, 0
-    team_ids = _subtree(facts, scope_id)
+    team_ids = facts.subtree(scope_id)
     base = (CommentTheme.select().where(CommentTheme.round == view.round.id,
                                         CommentTheme.theme == theme_key,
                                         CommentTheme.team.in_(team_ids)))
@@ -232,15 +232,6 @@ def comments(view, theme_key, page):
                                                  view.round.id)).decode()
         shown.append(ShownComment(text, labels.get(team_id), author))
     return shown, total
-
-
-def _subtree(facts, team_id):
-    found, stack = [], [team_id]
-    while stack:
-        current = stack.pop()
-        found.append(current)
-        stack.extend(facts.children.get(current, ()))
-    return found
 
 
 def _labels(facts, scope_id, team_ids):

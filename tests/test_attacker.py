@@ -12,7 +12,7 @@ from types import SimpleNamespace
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.aggregates import build_facts
+from app.aggregates import facts_from_rows
 from app.dashboard import ThemeQuestions, figures
 from tests.test_visibility import everything_derivable
 
@@ -57,7 +57,7 @@ def facts_of(parents, people, round_id, k, k_comments):
             counts[(team, q, 3)] = counts.get((team, q, 3), 0) + 1
         if commented:
             comments[team] = comments.get(team, 0) + 1
-    return build_facts(parents, tallies, [(t, q, v, n) for (t, q, v), n in counts.items()],
+    return facts_from_rows(parents, tallies, [(t, q, v, n) for (t, q, v), n in counts.items()],
                        [(t, "workload", n) for t, n in comments.items()],
                        lambda: (invited, answered), k, k_comments)
 

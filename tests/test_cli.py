@@ -201,3 +201,18 @@ def test_accounts_disable_and_enable(runner):
     assert "is enabled" in runner.invoke(args=["accounts", "enable",
                                                "priya.nair@lumen.example"]).output
     assert accounts.can_sign_in(Person.by_email("priya.nair@lumen.example"))
+
+
+def test_accounts_reset_mfa_forgets_the_authenticator(runner):
+    runner.invoke(args=["demo"])
+    from app import accounts
+    from app.models import RecoveryCode
+    from tests.test_accounts import enrol
+    from app.models import utcnow
+    person = Person.by_email("priya.nair@lumen.example")
+    enrol(person, utcnow())
+    result = runner.invoke(args=["accounts", "reset-mfa", person.email])
+    assert result.exit_code == 0 and "set one up" in result.output
+    person = Person.by_email(person.email)
+    assert not person.mfa_enrolled and RecoveryCode.select().count() == 0
+    assert accounts.can_sign_in(person)

@@ -157,6 +157,13 @@ def test_a_leader_sees_their_team_and_hr_sees_everyone(app, two_teams):
     assert "Platform" in hr_page and "Sales" in hr_page
 
 
+def test_an_admin_sees_everything_like_hr(app, two_teams, make_staff):
+    client = app.test_client()
+    page = sign_in(client, make_staff(role="admin")).get_data(as_text=True)
+    assert "22 people answered in Acme." in page
+    assert client.get(f"/themes?team={two_teams['sales'].id}").status_code == 200
+
+
 def test_a_leader_gets_404_for_another_teams_pages(app, two_teams):
     client = app.test_client()
     sign_in(client, two_teams["platform_lead"])
