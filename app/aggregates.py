@@ -23,6 +23,7 @@ from app.models import (
 from app.visibility import shown_teams
 
 CACHED_ROUNDS = 64
+SMALL_GROUP_TEAMS = 40
 
 
 @dataclass
@@ -36,7 +37,7 @@ class RoundFacts:
     children: dict
     tallies: dict               # team -> respondents stored under exactly that team
     respondents: dict           # team -> respondents in its subtree
-    answers_source: object      # [team ids] -> {question id: {value: count}} over them
+    answers_source: object      # [team ids] or None (all) -> [(team, question, value, count)]
     comments: dict              # team -> Counter(theme key -> comments), subtree
     shown: set                  # groups whose respondents and figures may show
     shown_questions: dict       # question id -> groups whose answers to it may show
@@ -45,17 +46,31 @@ class RoundFacts:
     k_comments: int
 
     def __post_init__(self):
-        self._answers_in = {}
+        self._answers_in, self._all_answer_rows = {}, None
 
     def question_shown(self, team_id, question_id):
         return team_id in self.shown_questions.get(question_id, ())
 
     def answers_in(self, team_id):
-        """{question id: {value: count}} over the team's subtree, read on first use:
-        a page needs a few groups' distributions, never all 400."""
+        """{question id: {value: count}} over the team's subtree, read on first use: a
+        page needs a few groups' distributions, never all 400. A small group's rows are
+        fetched alone; a large one is summed from the whole round's rows, read once
+        (an IN list of hundreds of ids costs more to write and run than that)."""
         cached = self._answers_in.get(team_id)
         if cached is None:
-            cached = self._answers_in[team_id] = self.answers_source(self.subtree(team_id))
+            wanted = set(self.subtree(team_id))
+            if len(wanted) > SMALL_GROUP_TEAMS:
+                if self._all_answer_rows is None:
+                    self._all_answer_rows = self.answers_source(None)
+                rows = self._all_answer_rows
+            else:
+                rows = self.answers_source(sorted(wanted))
+            cached = {}
+            for row_team, question_id, value, count in rows:
+                if row_team in wanted:
+                    values = cached.setdefault(question_id, {})
+                    values[value] = values.get(value, 0) + count
+            self._answers_in[team_id] = cached
         return cached
 
     def subtree(self, team_id):
@@ -102,7 +117,7 @@ def build_facts(parents, tallies, question_counts, answers_source, comment_count
     """RoundFacts from plain counts stored per team (each team alone, not its subtree).
 
     tallies: {team: respondents}; question_counts: {question: {team: answers}};
-    answers_source: [team ids] -> {question: {value: count}}; comment_counts:
+    answers_source: [team ids] or None -> [(team, question, value, count)]; comment_counts:
     [(team, theme key, count)]; participation: () -> ({team: invited}, {team: answered}).
     The two functions are called only when a page needs what they return.
     """
@@ -136,12 +151,7 @@ def facts_from_rows(parents, tallies, answer_counts, comment_counts, participati
         question_counts[question_id][team_id] += count
 
     def answers_source(team_ids):
-        wanted, found = set(team_ids), {}
-        for team_id, question_id, value, count in answer_counts:
-            if team_id in wanted:
-                values = found.setdefault(question_id, {})
-                values[value] = values.get(value, 0) + count
-        return found
+        return [row for row in answer_counts if team_ids is None or row[0] in team_ids]
     return build_facts(parents, tallies, question_counts, answers_source, comment_counts,
                        participation, k, k_comments)
 
@@ -228,19 +238,17 @@ def _load(round_id, parents, k, k_comments):
                            .where(CommentTheme.round == round_id)
                            .group_by(CommentTheme.team, CommentTheme.theme))
     return build_facts(parents, tallies, question_counts,
-                       lambda team_ids: _answers(round_id, team_ids), comment_counts,
+                       lambda team_ids: _answer_rows(round_id, team_ids), comment_counts,
                        lambda: _participation(round_id), k, k_comments)
 
 
-def _answers(round_id, team_ids):
-    """{question: {value: count}} of a round over these teams, summed by the database."""
-    found = {}
-    for question_id, value, count in _rows(
-            AnswerCount.select(AnswerCount.question, AnswerCount.value, fn.SUM(AnswerCount.count))
-            .where(AnswerCount.round == round_id, AnswerCount.team.in_(team_ids))
-            .group_by(AnswerCount.question, AnswerCount.value)):
-        found.setdefault(question_id, {})[value] = int(count)
-    return found
+def _answer_rows(round_id, team_ids):
+    """[(team, question, value, count)] of a round, for these teams or (None) all."""
+    query = (AnswerCount.select(AnswerCount.team, AnswerCount.question, AnswerCount.value,
+                                AnswerCount.count).where(AnswerCount.round == round_id))
+    if team_ids is not None:
+        query = query.where(AnswerCount.team.in_(team_ids))
+    return _rows(query)
 
 
 def _participation(round_id):

@@ -218,3 +218,18 @@ def test_a_group_too_small_gets_the_suppressed_view_with_the_reason(app, make_ro
     theme = client.get("/themes/workload").get_data(as_text=True)
     assert "Comments are shown only where" in theme
     assert "The deadline" not in theme
+
+
+def test_a_large_group_is_summed_from_the_whole_round_like_a_small_one(app, make_round,
+                                                                        monkeypatch):
+    from app import aggregates
+    round_ = make_round({"Acme/Platform": 8, "Acme/Sales": 8}, now=T0)
+    round_ = close_with_answers(round_, {"Acme/Platform": 6, "Acme/Sales": 7}, now=T0)
+    acme = Team.by_path("Acme").id
+
+    def sums():
+        aggregates.forget_cached_facts()
+        return aggregates.facts_for_rounds([round_.id], 5, 10)[round_.id].answers_in(acme)
+    small = sums()
+    monkeypatch.setattr(aggregates, "SMALL_GROUP_TEAMS", 0)
+    assert sums() == small and sum(small[next(iter(small))].values()) == 13
