@@ -256,3 +256,11 @@ def test_the_second_step_expires(mfa_app, make_staff):
         state["signin"] = {**state["signin"], "until": int(time.time()) - 1}
     response = client.get("/signin/code")
     assert response.status_code == 303 and response.headers["Location"] == "/signin"
+
+
+def test_a_staff_page_does_not_end_an_employees_pulse_session(client, make_round):
+    from tests.conftest import invitations_of, open_pulse
+    round_ = make_round()
+    open_pulse(client, invitations_of(round_)[0])
+    assert client.get("/themes").status_code == 303
+    assert client.get("/pulse").status_code == 200

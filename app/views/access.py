@@ -105,7 +105,8 @@ def init_app(app):
             return None
         problem = _session_problem()
         if problem:
-            sign_out()
+            if SESSION_KEY in session:  # a dead staff session; anything else (a pulse) stays
+                sign_out()
             return _to_sign_in(problem)
         person = current_user.person
         if person.role not in rule.roles:
