@@ -18,6 +18,7 @@ from functools import cached_property
 
 from peewee import fn
 
+from app import snapshots
 from app.models import (
     AnswerCount, CommentTheme, Invitation, Participation, Team, TeamTally)
 from app.visibility import shown_teams
@@ -121,10 +122,7 @@ def build_facts(parents, tallies, question_counts, answers_source, comment_count
     [(team, theme key, count)]; participation: () -> ({team: invited}, {team: answered}).
     The two functions are called only when a page needs what they return.
     """
-    children = defaultdict(list)
-    for team_id, parent_id in parents.items():
-        if parent_id is not None:
-            children[parent_id].append(team_id)
+    children = _children_of(parents)
     comments = defaultdict(Counter)
     for team_id, theme_key, count in comment_counts:
         comments[team_id][theme_key] += count
@@ -154,6 +152,14 @@ def facts_from_rows(parents, tallies, answer_counts, comment_counts, participati
         return [row for row in answer_counts if team_ids is None or row[0] in team_ids]
     return build_facts(parents, tallies, question_counts, answers_source, comment_counts,
                        participation, k, k_comments)
+
+
+def _children_of(parents):
+    children = defaultdict(list)
+    for team_id, parent_id in parents.items():
+        if parent_id is not None:
+            children[parent_id].append(team_id)
+    return children
 
 
 def _add_numbers(total, part):
@@ -195,27 +201,46 @@ def _fingerprints(round_ids):
     teams = Team.select(fn.COUNT(Team.id)).scalar()
     rows = (TeamTally.select(TeamTally.round, fn.SUM(TeamTally.respondents), fn.COUNT(TeamTally.team))
             .where(TeamTally.round.in_(round_ids)).group_by(TeamTally.round).tuples())
-    found = {round_id: (teams, int(total), count) for round_id, total, count in rows}
-    return {round_id: found.get(round_id, (teams, 0, 0)) for round_id in round_ids}
+    found = {round_id: f"{teams}:{int(total)}:{count}" for round_id, total, count in rows}
+    return {round_id: found.get(round_id, f"{teams}:0:0") for round_id in round_ids}
 
 
 def facts_for_rounds(round_ids, k, k_comments):
-    """{round id: RoundFacts} for these rounds, read once and then from the cache."""
+    """{round id: RoundFacts} for these rounds: from this worker's cache, else from a
+    stored snapshot, else worked out from the counts (and then stored)."""
     fingerprints = _fingerprints(list(round_ids))
-    result, parents = {}, None
+    missing = [r for r in round_ids
+               if _CACHE.get((r, k, k_comments), (None,))[0] != fingerprints[r]]
+    if missing:
+        parents = dict(_rows(Team.select(Team.id, Team.parent)))
+        stored = snapshots.read(missing, k, k_comments)
+        for round_id in missing:
+            fingerprint = fingerprints[round_id]
+            if stored.get(round_id, (None,))[0] == fingerprint:
+                facts = _from_snapshot(round_id, parents, stored[round_id][1], k, k_comments)
+            else:
+                facts = _load(round_id, parents, k, k_comments)
+                snapshots.write(round_id, k, k_comments, fingerprint, facts)
+            _CACHE[(round_id, k, k_comments)] = (fingerprint, facts)
+    result = {}
     for round_id in round_ids:
-        key = (round_id, k, k_comments)
-        cached = _CACHE.get(key)
-        if cached is None or cached[0] != fingerprints[round_id]:
-            if parents is None:  # the same tree for every round of this request
-                parents = dict(_rows(Team.select(Team.id, Team.parent)))
-            cached = (fingerprints[round_id], _load(round_id, parents, k, k_comments))
-            _CACHE[key] = cached
-            while len(_CACHE) > CACHED_ROUNDS:
-                _CACHE.popitem(last=False)
-        _CACHE.move_to_end(key)
-        result[round_id] = cached[1]
+        _CACHE.move_to_end((round_id, k, k_comments))
+        result[round_id] = _CACHE[(round_id, k, k_comments)][1]
+    while len(_CACHE) > CACHED_ROUNDS:
+        _CACHE.popitem(last=False)
     return result
+
+
+def _from_snapshot(round_id, parents, body, k, k_comments):
+    decided = snapshots.parse(body)
+    children = _children_of(parents)
+    return RoundFacts(
+        parents=parents, children=dict(children), tallies=decided["tallies"],
+        respondents=decided["respondents"],
+        answers_source=lambda team_ids: _answer_rows(round_id, team_ids),
+        comments=decided["comments"], shown=decided["shown"],
+        shown_questions=decided["shown_questions"],
+        participation_source=lambda: _participation(round_id), k=k, k_comments=k_comments)
 
 
 def _rows(query):

@@ -9,9 +9,10 @@ The organisation is written straight into the tables the releases fill (sealed
 responses and comments, counts, tallies, comment themes), as a year of real
 releases would leave them. Requests go through Flask's test client with a signed-in
 HR person (the whole organisation: the largest views) and a division leader, each
-picking a random round and a random group they may see. The per-worker cache of
-round figures (app.aggregates) is measured both warm (the steady state) and cold
-(cleared before every request: the first view of a round after a release).
+picking a random round and a random group they may see, in three states: warm (the
+worker has served every round: the steady state), restart (a worker that has just
+started: no cache, the stored round snapshots of app.snapshots), and first (the first
+view ever of the rounds: no cache, no snapshot; 8 rounds worked out for the trend).
 
     python bench/dashboard.py [--pg postgresql://postgres@127.0.0.1:5432/heard_bench]
 """
@@ -34,7 +35,7 @@ from app import accounts, aggregates, blobs, create_app, keys, schema, surveys, 
 from app.db import db  # noqa: E402
 from app.models import (  # noqa: E402
     AnswerCount, Comment, CommentTheme, Invitation, Participation, Person, Question, Response,
-    Round, Team, TeamLead, TeamTally, Theme)
+    Round, RoundSnapshot, Team, TeamLead, TeamTally, Theme)
 
 PEOPLE, TEAMS, ROUNDS, RESPONDENTS = 10_000, 400, 12, 5_000
 COMMENT_SHARE = 1 / 3
@@ -181,11 +182,16 @@ def paths_for(app, person, rng, count):
     return picks, top.id
 
 
-def timed(client, paths, cold):
+def timed(client, paths, mode="warm"):
+    """Milliseconds per GET. mode: "warm" (the worker's cache as it is), "restart" (a
+    worker that has just started: no cache, stored snapshots), "first" (a round's first
+    view ever: no cache and no snapshot)."""
     times = []
     for path in paths:
-        if cold:
+        if mode != "warm":
             aggregates.forget_cached_facts()
+        if mode == "first":
+            RoundSnapshot.delete().execute()
         started = time.perf_counter()
         response = client.get(path)
         times.append((time.perf_counter() - started) * 1000)
@@ -214,13 +220,11 @@ def run(database_url, directory):
         picks, top_id = paths_for(app, person, rng, REQUESTS)
         dashboards, theme_pages = [p[0] for p in picks], [p[1] for p in picks]
         # Warm up: every round once (the steady state of a worker that has served a while).
-        timed(client, [p for p in dashboards if f"team={top_id}" in p] + dashboards[:20],
-              cold=False)
+        timed(client, [p for p in dashboards if f"team={top_id}" in p] + dashboards[:20])
         print(f" {who}", flush=True)
-        summary("dashboard, warm", timed(client, dashboards, cold=False))
-        summary("theme page, warm", timed(client, theme_pages, cold=False))
-        summary("dashboard, cold (cache cleared)", timed(client, dashboards[:40], cold=True))
-        summary("theme page, cold (cache cleared)", timed(client, theme_pages[:40], cold=True))
+        for mode, count in (("warm", len(picks)), ("restart", 60), ("first", 40)):
+            summary(f"dashboard, {mode}", timed(client, dashboards[:count], mode))
+            summary(f"theme page, {mode}", timed(client, theme_pages[:count], mode))
     db.close()
 
 

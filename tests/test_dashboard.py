@@ -233,3 +233,39 @@ def test_a_large_group_is_summed_from_the_whole_round_like_a_small_one(app, make
     small = sums()
     monkeypatch.setattr(aggregates, "SMALL_GROUP_TEAMS", 0)
     assert sums() == small and sum(small[next(iter(small))].values()) == 13
+
+
+def test_a_new_worker_reads_the_stored_snapshot_and_sees_the_same(app, make_round):
+    from app import aggregates
+    from app.models import RoundSnapshot
+    round_ = make_round({"Acme/Platform": 12, "Acme/Sales": 8}, now=T0)
+    round_ = close_with_answers(round_, {"Acme/Platform": 10, "Acme/Sales": 3},
+                                comment="Too many meetings", now=T0)
+    aggregates.forget_cached_facts()
+    worked_out = aggregates.facts_for_rounds([round_.id], 5, 10)[round_.id]
+    assert RoundSnapshot.select().count() == 1
+    aggregates.forget_cached_facts()  # a worker that has just started
+    from_snapshot = aggregates.facts_for_rounds([round_.id], 5, 10)[round_.id]
+    assert from_snapshot is not worked_out
+    for name in ("tallies", "respondents", "shown", "shown_questions", "shown_comments",
+                 "shown_participation"):
+        assert getattr(from_snapshot, name) == getattr(worked_out, name), name
+    acme = Team.by_path("Acme").id
+    assert from_snapshot.answers_in(acme) == worked_out.answers_in(acme)
+    assert dict(from_snapshot.comments[acme]) == dict(worked_out.comments[acme])
+
+
+def test_a_snapshot_is_replaced_when_the_round_changes(app, make_round):
+    from app import aggregates
+    from app.models import RoundSnapshot
+    round_ = make_round({"Acme/Platform": 12}, now=T0)
+    for invitation in invitations_of(round_)[:5]:
+        answer(invitation, now=T0)
+    before = aggregates.facts_for_rounds([round_.id], 5, 10)[round_.id]
+    assert before.respondents[Team.by_path("Acme").id] == 5
+    for invitation in invitations_of(round_)[5:10]:
+        answer(invitation, now=T0)
+    aggregates.forget_cached_facts()
+    after = aggregates.facts_for_rounds([round_.id], 5, 10)[round_.id]
+    assert after.respondents[Team.by_path("Acme").id] == 10
+    assert RoundSnapshot.select().count() == 1

@@ -5,13 +5,14 @@ from app.models.surveys import Question, Survey, Theme
 from app.models.rounds import (
     DataKey, Invitation, Participation, Round, invitation_by_id, invitation_by_token_hash)
 from app.models.answers import (
-    ANONYMOUS_MODELS, Comment, CommentTheme, PendingAnswer, AnswerCount, Response, TeamTally)
+    ANONYMOUS_MODELS, Comment, CommentTheme, PendingAnswer, AnswerCount, Response, RoundSnapshot,
+    TeamTally)
 from app.models.accounts import RecoveryCode, SignInLink
 
 ALL_MODELS = (
     Team, Person, TeamLead, Theme, Survey, Question, DataKey, Round, Invitation,
     Participation, PendingAnswer, Response, Comment, AnswerCount, TeamTally, CommentTheme,
-    SignInLink, RecoveryCode,
+    SignInLink, RecoveryCode, RoundSnapshot,
 )
 
 __all__ = [model.__name__ for model in ALL_MODELS] + [

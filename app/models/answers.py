@@ -4,7 +4,7 @@ Every row here has a random 128-bit id (or none), no timestamp, and no column th
 names a person except a comment its author chose to sign. On SQLite these tables
 are WITHOUT ROWID so storage order follows the random key, not arrival order.
 """
-from peewee import CompositeKey, ForeignKeyField, IntegerField
+from peewee import CharField, CompositeKey, ForeignKeyField, IntegerField, TextField
 
 from app.models.base import BaseModel, RandomIdField, SealedField
 from app.models.org import Person, Team
@@ -81,3 +81,18 @@ class TeamTally(BaseModel):
 
 
 ANONYMOUS_MODELS = (PendingAnswer, Response, Comment, CommentTheme)
+
+
+class RoundSnapshot(BaseModel):
+    """What app.aggregates decided for a round (sums per group, groups that may show),
+    kept so a worker that starts does not add up every round again. Only counts that
+    already pass through the thresholds' arithmetic; valid while `fingerprint` matches
+    the round's tallies."""
+    round = ForeignKeyField(Round, on_delete="CASCADE")
+    k = IntegerField()
+    k_comments = IntegerField()
+    fingerprint = CharField(max_length=100)
+    body = TextField()
+
+    class Meta:
+        primary_key = CompositeKey("round", "k", "k_comments")
