@@ -55,6 +55,8 @@ class View:
     series: list               # the rounds of the trend, oldest first, this one last
     facts: object
     themes: list               # ThemeQuestions of the survey
+    scope_path: list = field(default_factory=list)  # the teams above the scope it may open
+    may_open: object = None    # team -> whether the viewer may open that team's group
 
 
 @dataclass
@@ -130,17 +132,19 @@ def _metric_value(figures_, metric):
     return figures_.enps if metric == "enps" else figures_.mean
 
 
+def theme_card(view, entry):
+    """A theme's card: its figures now, the change, and the trend."""
+    history = [figures(r.facts, view.scope.id, entry) for r in view.series]
+    values = [_metric_value(f, entry.metric) for f in history]
+    change = None
+    if len(values) >= 2 and values[-1] is not None and values[-2] is not None:
+        change = values[-1] - values[-2]
+    trend = [(r.name, value) for r, value in zip(view.series, values)]
+    return ThemeCard(entry.theme, entry.metric, history[-1], change, trend)
+
+
 def theme_cards(view):
-    cards = []
-    for entry in view.themes:
-        history = [figures(r.facts, view.scope.id, entry) for r in view.series]
-        values = [_metric_value(f, entry.metric) for f in history]
-        change = None
-        if len(values) >= 2 and values[-1] is not None and values[-2] is not None:
-            change = values[-1] - values[-2]
-        trend = [(r.name, value) for r, value in zip(view.series, values)]
-        cards.append(ThemeCard(entry.theme, entry.metric, history[-1], change, trend))
-    return cards
+    return [theme_card(view, entry) for entry in view.themes]
 
 
 def comment_only_themes(view):

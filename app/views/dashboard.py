@@ -85,7 +85,7 @@ def theme(theme_key):
     comments, total = dashboard.comments(view, entry.theme.key, page)
     if comments is not None and page > 1 and not comments:
         abort(404, "There is no such page of comments.")
-    card = next((c for c in dashboard.theme_cards(view) if c.theme.key == theme_key), None)
+    card = dashboard.theme_card(view, entry) if entry.questions else None
     return render_template("dashboard/theme.html", view=view, rounds=rounds, entry=entry,
                            card=card, distribution=dashboard.distribution(view, entry),
                            comments=comments, total=total, page=page,
