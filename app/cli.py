@@ -8,7 +8,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup, FlaskGroup, with_appcontext
 
-from app import accounts, keys, roster, rounds, schema, surveys
+from app import accounts, aggregates, keys, roster, rounds, schema, surveys
 from app.models import Person
 
 
@@ -108,6 +108,10 @@ def rounds_open(survey, team_path, days):
 def rounds_close_due():
     """Close every round whose time is up and release its pending answers (cron-safe)."""
     closed = rounds.close_due()
+    if closed:  # work the dashboards' figures out now, not at a leader's first view
+        config = current_app.config
+        aggregates.facts_for_rounds([r.id for r in closed], config["MIN_GROUP"],
+                                    config["MIN_GROUP_COMMENTS"])
     click.echo(f"closed {len(closed)} round(s)" + "".join(f"\n  {r.id} {r.name}" for r in closed))
 
 

@@ -3,8 +3,8 @@
 Working out what a round may show (app.aggregates) costs about 35 ms a round on a
 large organisation, and a trend needs 8 rounds: a worker that has just started would
 spend a quarter of a second or more on its first view. A closed round's counts never
-change, so the first worker to work a round out stores the result; later ones read
-it (about 1 ms). A snapshot holds only sums per team group and the ids of the groups
+change, so `rounds close-due` works each round out as it closes and stores the
+result (as does any worker that finds none); later views read it (about 1 ms). A snapshot holds only sums per team group and the ids of the groups
 that may show: nothing finer than the counts it was made from. It is used only while
 its fingerprint (the round's tallies and the number of teams) still matches.
 """

@@ -77,6 +77,15 @@ def test_close_due_closes_expired_rounds_and_releases_the_rest(runner, make_roun
     assert "closed 0" in runner.invoke(args=["rounds", "close-due"]).output  # cron-safe
 
 
+def test_close_due_works_the_dashboard_figures_out_at_once(runner, make_round):
+    from app.models import RoundSnapshot
+    make_round(days=1)
+    Round.update(closes_at=utcnow() - timedelta(seconds=1)).execute()
+    runner.invoke(args=["rounds", "close-due"])
+    snapshot = RoundSnapshot.get()
+    assert (snapshot.round_id, snapshot.k, snapshot.k_comments) == (Round.get().id, 5, 10)
+
+
 def test_links_prints_a_persons_working_link(runner, client, make_round):
     round_ = make_round()
     person = invitations_of(round_)[0].person
