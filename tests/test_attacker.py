@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from app.aggregates import facts_from_rows
 from app.dashboard import ThemeQuestions, figures
-from tests.test_visibility import everything_derivable
+from tests.test_visibility import everything_derivable, team_trees
 
 THEMES = [
     ThemeQuestions(SimpleNamespace(key="workload"), [(1, "likert", ""), (2, "likert", "")]),
@@ -25,10 +25,7 @@ QUESTIONS = (1, 2, 3)
 
 @st.composite
 def rounds_of_an_organisation(draw):
-    size = draw(st.integers(min_value=1, max_value=6))
-    parents = {1: None}
-    for team_id in range(2, size + 1):
-        parents[team_id] = draw(st.integers(min_value=1, max_value=team_id - 1))
+    parents = draw(team_trees(6))
     k = draw(st.integers(min_value=3, max_value=6))
     k_comments = draw(st.integers(min_value=k, max_value=k + 5))
     people = []  # (person id, round, team, answered questions or None, commented)

@@ -220,13 +220,19 @@ def test_with_mfa_required_a_new_leader_must_enrol_first(mfa_app, make_staff):
     assert client.get("/themes").status_code == 200
 
 
-def test_with_mfa_on_sign_in_asks_for_the_code_and_a_recovery_code_works(mfa_app, make_staff):
+def password_step_of_an_enrolled_leader(mfa_app, make_staff):
+    """A leader with an authenticator app who has just passed the password step:
+    (client, first response, recovery codes)."""
     leader = make_staff()
     with mfa_app.app_context():
         secret = accounts.new_totp_secret()
         codes = accounts.enrol_totp(leader, secret, totp_now(secret))
     client = mfa_app.test_client()
-    response = sign_in(client, leader, follow=False)
+    return client, sign_in(client, leader, follow=False), codes
+
+
+def test_with_mfa_on_sign_in_asks_for_the_code_and_a_recovery_code_works(mfa_app, make_staff):
+    client, response, codes = password_step_of_an_enrolled_leader(mfa_app, make_staff)
     assert response.headers["Location"] == "/signin/code"
     page = client.get("/signin/code").get_data(as_text=True)
     wrong = client.post("/signin/code", data={"code": "123456", "csrf_token": csrf_token(page)})
@@ -236,22 +242,12 @@ def test_with_mfa_on_sign_in_asks_for_the_code_and_a_recovery_code_works(mfa_app
 
 
 def test_without_the_code_there_is_no_session(mfa_app, make_staff):
-    leader = make_staff()
-    with mfa_app.app_context():
-        secret = accounts.new_totp_secret()
-        accounts.enrol_totp(leader, secret, totp_now(secret))
-    client = mfa_app.test_client()
-    sign_in(client, leader, follow=False)
+    client, _response, _codes = password_step_of_an_enrolled_leader(mfa_app, make_staff)
     assert client.get("/themes").status_code == 303
 
 
 def test_the_second_step_expires(mfa_app, make_staff):
-    leader = make_staff()
-    with mfa_app.app_context():
-        secret = accounts.new_totp_secret()
-        accounts.enrol_totp(leader, secret, totp_now(secret))
-    client = mfa_app.test_client()
-    sign_in(client, leader, follow=False)
+    client, _response, _codes = password_step_of_an_enrolled_leader(mfa_app, make_staff)
     with client.session_transaction() as state:
         state["signin"] = {**state["signin"], "until": int(time.time()) - 1}
     response = client.get("/signin/code")

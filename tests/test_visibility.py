@@ -60,11 +60,19 @@ def everything_derivable(sets):
 
 
 @st.composite
-def organisations(draw):
-    size = draw(st.integers(min_value=1, max_value=8))
+def team_trees(draw, max_teams):
+    """{team id: parent id or None}: team 1 is the root, each later team hangs below
+    an earlier one."""
+    size = draw(st.integers(min_value=1, max_value=max_teams))
     parents = {1: None}
     for team_id in range(2, size + 1):
         parents[team_id] = draw(st.integers(min_value=1, max_value=team_id - 1))
+    return parents
+
+
+@st.composite
+def organisations(draw):
+    parents = draw(team_trees(8))
     stored = {team_id: draw(st.integers(min_value=0, max_value=12)) for team_id in parents}
     return parents, stored
 
