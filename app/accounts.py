@@ -29,7 +29,14 @@ class AccountError(Exception):
 
 
 def can_sign_in(person):
+    """May sign in with a password (and a second factor): active staff."""
     return person is not None and person.active and person.role in STAFF_ROLES
+
+
+def can_hold_session(person):
+    """May be signed in at all: any active person. Employees sign in by one-time link
+    (or from their pulse) to read and answer on the board; they have no password."""
+    return person is not None and person.active
 
 
 def _sha256(text):
@@ -104,9 +111,8 @@ def set_active(person, active):
 
 def create_sign_in_link(person, minutes, now=None):
     """A single-use sign-in token valid for `minutes`; only its hash is stored."""
-    if not can_sign_in(person):
-        raise AccountError(f"{person.email} cannot sign in: only active leaders, HR and "
-                           f"admins have accounts (employees use their personal links)")
+    if not can_hold_session(person):
+        raise AccountError(f"{person.email} cannot sign in: the account is disabled")
     token = secrets.token_urlsafe(32)
     SignInLink.create(token_hash=_sha256(token), person=person,
                       expires_at=(now or utcnow()) + timedelta(minutes=minutes))
@@ -127,7 +133,7 @@ def check_sign_in_link(token, now=None):
                            "ask for a new one.")
     if link.expires_at <= (now or utcnow()):
         raise AccountError("This sign-in link has expired. Ask for a new one.")
-    if not can_sign_in(link.person):
+    if not can_hold_session(link.person):
         raise AccountError("This account cannot sign in.")
     return link.person
 

@@ -8,12 +8,13 @@ import click
 from flask import current_app
 from flask.cli import AppGroup, FlaskGroup, with_appcontext
 
-from app import accounts, aggregates, keys, roster, rounds, schema, surveys
-from app.models import Person
+from app import accounts, aggregates, board_site, keys, roster, rounds, schema, surveys
+from app.models import Person, Team
 
 
 def init_app(app):
-    for group in (db_cli, roster_cli, surveys_cli, rounds_cli, keys_cli, accounts_cli):
+    for group in (db_cli, roster_cli, surveys_cli, rounds_cli, keys_cli, accounts_cli,
+                  board_cli):
         app.cli.add_command(group)
     for command in (links_command, demo_command, login_link_command):
         app.cli.add_command(command)
@@ -149,8 +150,9 @@ def demo_command():
     else:
         demo.load_demo(current_app.config["SURVEYS_DIR"], current_app.config["MIN_GROUP"])
         click.echo("demo company loaded")
-    for line in demo.sign_in_lines(current_app.config["BASE_URL"]) + demo.staff_sign_in_lines(
-            current_app.config["BASE_URL"]):
+    base_url = current_app.config["BASE_URL"]
+    for line in (demo.sign_in_lines(base_url) + demo.staff_sign_in_lines(base_url)
+                 + demo.board_sign_in_line(base_url)):
         click.echo(line)
 
 
@@ -184,7 +186,8 @@ def _staff_member(email):
 @with_appcontext
 @click.argument("email")
 def login_link_command(email):
-    """Print a one-time sign-in link for a leader, HR person or admin."""
+    """Print a one-time sign-in link: staff continue with their second factor,
+    employees land on the board."""
     minutes = int(current_app.config["SIGN_IN_LINK_MINUTES"])
     try:
         token = accounts.create_sign_in_link(_staff_member(email), minutes)
@@ -233,3 +236,29 @@ def _create_app_or_exit():
 
 
 main = FlaskGroup(create_app=_create_app_or_exit, help="Heard: employee pulse surveys.")
+
+
+@click.group("board", cls=AppGroup)
+def board_cli():
+    """The public board."""
+
+
+@board_cli.command("export")
+@click.argument("directory", type=click.Path(file_okay=False, writable=True))
+@click.option("--team", "team_path", default=None,
+              help="Only the threads members of this team may read (default: every thread).")
+def board_export(directory, team_path):
+    """Write the board as plain HTML files into DIRECTORY, for any static host."""
+    team = None
+    if team_path is not None:
+        team = Team.by_path(team_path)
+        if team is None:
+            _fail(f"There is no team {team_path!r}. Team paths look like Engineering/Platform.")
+    config = current_app.config
+    try:
+        written = board_site.export(directory, config["MIN_GROUP"],
+                                    config["MIN_GROUP_COMMENTS"], team)
+    except OSError as error:
+        _fail(f"Cannot write the board into {directory}: {error.strerror}.")
+    click.echo(f"Wrote the board ({written} thread{'' if written == 1 else 's'}) into "
+               f"{directory}; open {directory}/index.html.")

@@ -74,10 +74,59 @@ def load_demo(surveys_dir, min_group, now=None, seed=7):
         _answer(round_, rng, share=rng.uniform(0.74, 0.9), min_group=min_group,
                 drift=(4 - weeks_ago) * 0.12, when=opened + timedelta(hours=2))
         rounds.close_round(round_, now=round_.closes_at)
+    _answer_in_public(Round.get_by_id(round_.id), rng, now - timedelta(days=2))
     current = rounds.open_round("weekly", COMPANY, 7, min_group, now=now - timedelta(days=1))
     _answer(current, rng, share=0.34, min_group=min_group, drift=0.4,
             when=now - timedelta(hours=20))
     return current
+
+
+def _answer_in_public(round_, rng, when):
+    """Two public threads on the latest closed round, with replies and reactions."""
+    from app import conversations, keys, reactions
+    from app.models import Team, Theme
+    keyring = keys.current()
+    priya = Person.get(Person.name == LEADERS[0][0])
+    hannah = Person.get(Person.name == HR_PERSON[0])
+    engineering = Team.by_path(f"{COMPANY}/Engineering")
+    workload = conversations.open_thread(
+        priya, round_, Theme.get_by_id("workload"), engineering,
+        "Thank you for being so direct about workload. Three things will change:\n"
+        "1. The data migration moves out by two weeks.\n"
+        "2. On-call weeks carry no sprint commitments.\n"
+        "3. We review this again after the next pulse.", "planned", now=when)
+    conversations.set_status(priya, workload, "in_progress", now=when + timedelta(hours=20))
+    communication = conversations.open_thread(
+        hannah, round_, Theme.get_by_id("communication"), Team.by_path(COMPANY),
+        "You told us you heard about the reorg from a calendar invite. That was wrong. From "
+        "now on, changes to teams are announced at the all-hands first, with time for "
+        "questions.", "acknowledged", now=when + timedelta(hours=2))
+    engineers = list(Person.select().join(Team).where(Person.role == "employee",
+                                                      Team.path.startswith(engineering.path)))
+    replies = [("Thank you. The on-call change alone will make a big difference.", True),
+               ("Could the migration date be shared on the team page?", False),
+               ("Appreciated. Let's see how the next sprint goes.", True)]
+    key = reactions.mark_key(keyring)
+    for (text, anonymous), person in zip(replies, rng.sample(engineers, len(replies))):
+        conversations.reply(person, workload, text, anonymous, keyring, now=when)
+    first = conversations.posts_of(workload, keyring)[0]
+    conversations.reply(priya, workload, "Yes: it is on the Engineering page now.", False,
+                        keyring, parent_hex=first.id, now=when)
+    for person in rng.sample(engineers, 6):
+        reactions.react(person, workload, "me_too", key, workload)
+    for person in rng.sample(engineers, 3):
+        reactions.react(person, communication, "helpful", key, communication)
+
+
+def board_sign_in_line(base_url):
+    """`board: <url>`: a one-time link that signs a demo employee in to the board."""
+    from app import accounts
+    person = (Person.select().where(Person.role == "employee", Person.active == True)  # noqa: E712
+              .order_by(Person.email).first())
+    if person is None:
+        return []
+    token = accounts.create_sign_in_link(person, STAFF_LINK_MINUTES)
+    return [f"board: {accounts.sign_in_url(base_url, token)}"]
 
 
 def _roster_csv(rng):

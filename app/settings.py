@@ -46,6 +46,9 @@ SETTINGS = (
             "Failed sign-ins (password, code) allowed per account before a pause."),
     Setting("SIGNIN_LIMIT_PER_ADDRESS", "30 per 15 minutes",
             "Failed sign-ins allowed per network address before a pause."),
+    Setting("ANONYMOUS_REPLY_LIMIT", "5 per hour",
+            "Anonymous replies on the board one person may post before a pause. Signed "
+            "replies are not limited."),
     Setting("RATELIMIT_STORAGE_URI", "memory://",
             "Where rate-limit counters live: memory:// for one instance, "
             "redis://host:6379 when several instances serve Heard."),

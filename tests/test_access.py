@@ -45,7 +45,7 @@ def test_a_route_without_a_rule_is_refused(tmp_path):
 def test_every_staff_route_sends_strangers_to_sign_in(app, client):
     for path, (rule, _declared) in staff_rules(app).items():
         for method in rule.methods - {"HEAD", "OPTIONS"}:
-            response = client.open(example_path(rule, theme_key="workload"), method=method)
+            response = client.open(example_path(rule, theme_key="workload", thread_id="1"), method=method)
             # A POST without a CSRF token never gets as far as the view.
             assert response.status_code in (303, 400), (method, path)
             if response.status_code == 303:
@@ -62,7 +62,7 @@ def test_a_leader_of_one_team_gets_404_from_every_page_of_another(app, two_teams
             continue
         if "team" not in example_path(rule) and not rule.rule.startswith("/themes"):
             continue
-        response = client.get(example_path(rule, theme_key="workload") + f"?team={sales}")
+        response = client.get(example_path(rule, theme_key="workload", thread_id="1") + f"?team={sales}")
         assert response.status_code == 404, rule.rule
         assert "people answered" not in response.get_data(as_text=True)
         checked += 1

@@ -20,14 +20,15 @@ def test_passwords_are_stored_as_argon2id_and_checked(make_staff):
     assert accounts.authenticate("", STAFF_PASSWORD) is None
 
 
-def test_employees_and_disabled_accounts_cannot_sign_in(make_staff):
+def test_employees_have_no_password_and_disabled_accounts_cannot_sign_in(make_staff):
     employee = make_staff(role="employee")
     assert accounts.authenticate(employee.email, STAFF_PASSWORD) is None
+    assert accounts.create_sign_in_link(employee, 15)  # a board session, by link only
     leader = make_staff(name="Lee Der")
     accounts.set_active(leader, False)
     assert accounts.authenticate(leader.email, STAFF_PASSWORD) is None
     with pytest.raises(accounts.AccountError, match="cannot sign in"):
-        accounts.create_sign_in_link(employee, 15)
+        accounts.create_sign_in_link(leader, 15)
 
 
 def test_a_weak_new_password_is_refused_with_reasons(make_staff):

@@ -2,12 +2,11 @@
 import pytest
 
 from app import accounts
-from tests.browser_support import PHONE, chromium, live_server
+from tests.browser_support import DESKTOP, PHONE, chromium, live_server
 from tests.conftest import build_app
 from tests.test_dashboard import two_teams  # noqa: F401 (a fixture)
 
 pytestmark = pytest.mark.browser
-DESKTOP = {"width": 1280, "height": 800}
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@ import subprocess
 import sys
 from datetime import timedelta
 
+from app import accounts
 from app.models import (
     Invitation, Participation, PendingAnswer, Person, Round, Team, TeamLead, utcnow)
 from tests.conftest import BASE_URL, PROJECT_DIR, answer, invitations_of, roster_csv
@@ -189,14 +190,17 @@ def test_demo_prints_leader_and_hr_sign_in_links_valid_a_day(runner, client):
     assert "Sign in as Hannah Weber?" in other.get("/signin/link").get_data(as_text=True)
 
 
-def test_login_link_prints_a_one_time_link_for_staff_only(runner, make_people):
+def test_login_link_prints_a_one_time_link(runner, make_people):
     runner.invoke(args=["demo"])
     result = runner.invoke(args=["login-link", "priya.nair@lumen.example"])
     assert result.exit_code == 0 and result.output.startswith(f"{BASE_URL}/signin/link/")
     assert "works once, for 15 minutes" in result.stderr
     employee = Person.select().where(Person.role == "employee").first()
+    board = runner.invoke(args=["login-link", employee.email])
+    assert board.exit_code == 0 and board.output.startswith(f"{BASE_URL}/signin/link/")
+    accounts.set_active(employee, False)
     refused = runner.invoke(args=["login-link", employee.email])
-    assert refused.exit_code != 0 and "personal links" in refused.output
+    assert refused.exit_code != 0 and "disabled" in refused.output
     unknown = runner.invoke(args=["login-link", "nobody@lumen.example"])
     assert unknown.exit_code != 0 and "nobody with the email" in unknown.output
 

@@ -9,7 +9,8 @@ from app.settings import SETTINGS
 from tests.conftest import PROJECT_DIR
 
 APP_DIR = os.path.join(PROJECT_DIR, "app")
-BUSINESS_MODULES = ["accounts", "aggregates", "blobs", "charts", "dashboard", "demo", "keys",
+BUSINESS_MODULES = ["accounts", "aggregates", "audit", "blobs", "board", "charts", "conversations",
+                    "dashboard", "demo", "keys", "plaintext", "reactions",
                     "links", "pulses", "releases", "scope",
                     "roster", "rounds", "schema", "surveys", "themes", "visibility"]
 def read(path):

@@ -8,15 +8,19 @@ from app.models.answers import (
     ANONYMOUS_MODELS, Comment, CommentTheme, PendingAnswer, AnswerCount, Response, RoundSnapshot,
     TeamTally)
 from app.models.accounts import RecoveryCode, SignInLink
+from app.models.board import (
+    STATUSES, UNORDERED_BOARD_MODELS, AuditEntry, Post, ReactionMark, Thread, ThreadEvent)
 
 ALL_MODELS = (
     Team, Person, TeamLead, Theme, Survey, Question, DataKey, Round, Invitation,
     Participation, PendingAnswer, Response, Comment, AnswerCount, TeamTally, CommentTheme,
-    SignInLink, RecoveryCode, RoundSnapshot,
+    SignInLink, RecoveryCode, RoundSnapshot, Thread, ThreadEvent, Post, ReactionMark,
+    AuditEntry,
 )
 
 __all__ = [model.__name__ for model in ALL_MODELS] + [
-    "ALL_MODELS", "ANONYMOUS_MODELS", "BaseModel", "invitation_by_id", "invitation_by_token_hash",
+    "ALL_MODELS", "ANONYMOUS_MODELS", "BaseModel", "STATUSES", "invitation_by_id",
+    "invitation_by_token_hash",
     "random_id", "utcnow"]
 
 
@@ -34,4 +38,4 @@ def bind_storage_options(database):
         model._meta.without_rowid = isinstance(database, SqliteDatabase)
 
 
-UNORDERED_MODELS = ANONYMOUS_MODELS + (Participation,)
+UNORDERED_MODELS = ANONYMOUS_MODELS + (Participation,) + UNORDERED_BOARD_MODELS

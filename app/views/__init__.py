@@ -3,13 +3,15 @@ from app.pulses import MAX_COMMENT_CHARS
 
 
 def register_blueprints(app):
-    from app.views import access, auth, dashboard, employee, errors, health, home, limits
+    from app.views import (
+        access, audit, auth, board, dashboard, employee, errors, health, home, limits)
     access.init_app(app)
     limits.init_app(app)
-    for module in (home, health, employee, auth, dashboard):
+    for module in (home, health, employee, auth, dashboard, board, audit):
         app.register_blueprint(module.bp)
     auth.init_app(app)
     dashboard.init_app(app)
+    board.init_app(app)
     errors.init_app(app)
     app.jinja_env.globals["max_comment"] = MAX_COMMENT_CHARS
     app.jinja_env.filters["day"] = day

@@ -1,12 +1,12 @@
 """Who may use each route: declared on every view, enforced before every request.
 
 A view is marked `@public` (anyone: the front door, health, sign-in, the pulse, whose
-own check is the personal-link session) or `@staff(roles)` (signed-in leaders, HR or
-admins). A view without a rule is refused, and a test walks the route table to keep
+own check is the personal-link session), `@member()` (anyone signed in, employees too:
+the board) or `@staff(roles)` (signed-in leaders, HR or admins). A view without a rule is refused, and a test walks the route table to keep
 it that way. A signed-in person who lacks the role gets 404, as if the page did not
 exist: nobody learns which teams or pages are there.
 
-Staff sessions are cookies that carry the person's session epoch. The epoch is checked
+Sessions are cookies that carry the person's session epoch. The epoch is checked
 against the database on every request, so logging out, a password change or a
 disabled account ends every session at once, on every device. Sessions also end
 after STAFF_IDLE_MINUTES without a request and STAFF_SESSION_HOURS after sign-in.
@@ -19,6 +19,7 @@ from flask_login import LoginManager, UserMixin, current_user, login_user, logou
 
 from app import accounts
 from app.models import Person
+from app.models.org import ROLES
 
 RULE = "access_rule"
 SESSION_KEY = "staff"
@@ -40,6 +41,14 @@ def public(view):
     return view
 
 
+def member(needs_mfa=True):
+    """Anyone signed in: employees (by link) and staff (with their second factor)."""
+    def mark(view):
+        setattr(view, RULE, Rule(ROLES, needs_mfa))
+        return view
+    return mark
+
+
 def staff(*roles, needs_mfa=True):
     """Signed-in staff with one of these roles (default: any staff role)."""
     def mark(view):
@@ -54,7 +63,7 @@ def rule_of(endpoint):
 
 
 class SignedIn(UserMixin):
-    """The signed-in staff member, as Flask-Login sees them."""
+    """The signed-in person, as Flask-Login sees them."""
 
     def __init__(self, person):
         self.person = person
@@ -67,13 +76,13 @@ class SignedIn(UserMixin):
 def _load(user_id):
     person_id, _, epoch = str(user_id).partition(":")
     person = Person.get_or_none(Person.id == int(person_id)) if person_id.isdigit() else None
-    if person is None or person.session_epoch != epoch or not accounts.can_sign_in(person):
+    if person is None or person.session_epoch != epoch or not accounts.can_hold_session(person):
         return None  # signed out elsewhere, password changed, or account disabled
     return SignedIn(person)
 
 
 def sign_in(person):
-    """Start a staff session (after every factor the person needs)."""
+    """Start a session (after every factor the person needs)."""
     session.clear()
     login_user(SignedIn(person))
     now = int(time.time())
@@ -111,7 +120,8 @@ def init_app(app):
         person = current_user.person
         if person.role not in rule.roles:
             abort(404)
-        if rule.needs_mfa and mfa_required() and not person.mfa_enrolled:
+        if (rule.needs_mfa and mfa_required() and person.role in accounts.STAFF_ROLES
+                and not person.mfa_enrolled):
             return redirect(url_for("auth.enrol"), 303)
         session[SESSION_KEY]["seen"] = int(time.time())
         session.modified = True

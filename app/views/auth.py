@@ -14,7 +14,7 @@ from markupsafe import Markup
 
 from app import accounts, staff_forms
 from app.models import Person
-from app.views.access import mfa_required, public, sign_in, sign_out, staff
+from app.views.access import member, mfa_required, public, sign_in, sign_out, staff
 from app.views.limits import limit_failures
 
 bp = Blueprint("auth", __name__)
@@ -24,10 +24,12 @@ SETUP = "totp_setup"         # the secret being enrolled, until its first code m
 PENDING_SECONDS = 300
 
 
-def _safe_next(target):
+def _safe_next(target, person=None):
     """Only a path on this site: never //elsewhere.example or a full URL."""
     if target and target.startswith("/") and not target.startswith(("//", "/\\")):
         return target
+    if person is not None and person.role not in accounts.STAFF_ROLES:
+        return url_for("board.index")
     return url_for("dashboard.themes")
 
 
@@ -98,9 +100,9 @@ def _first_factor_passed(person, next_page):
                             "until": int(time.time()) + PENDING_SECONDS, "next": next_page}
         return redirect(url_for("auth.second_factor"), 303)
     sign_in(person)
-    if mfa_required():
+    if mfa_required() and person.role in accounts.STAFF_ROLES:
         return redirect(url_for("auth.enrol"), 303)
-    return redirect(_safe_next(next_page), 303)
+    return redirect(_safe_next(next_page, person), 303)
 
 
 @bp.route("/signin/code", methods=["GET", "POST"])
@@ -130,7 +132,7 @@ def second_factor():
 
 
 @bp.post("/signout")
-@staff(needs_mfa=False)
+@member(needs_mfa=False)
 def sign_out_everywhere():
     """Sign out, on every device: the person's session epoch changes."""
     accounts.end_sessions(current_user.person)
@@ -201,5 +203,5 @@ def _account_problems(person, form, problems, status=422):
 
 
 def init_app(app):
-    app.jinja_env.globals["current_staff"] = lambda: (
+    app.jinja_env.globals["signed_in_person"] = lambda: (
         current_user.person if current_user.is_authenticated else None)

@@ -9,7 +9,7 @@ and the reason.
 from flask import Blueprint, abort, current_app, render_template, request
 from flask_login import current_user
 
-from app import charts, dashboard, scope
+from app import board, charts, conversations, dashboard, scope
 from app.models import Round, Team, Theme
 from app.views.access import staff
 
@@ -26,7 +26,7 @@ def _int_arg(name):
     return int(raw)
 
 
-def _chosen_view():
+def chosen_view():
     """The round and group asked for, checked against what the viewer may see."""
     viewer = scope.Viewer(current_user.person)
     rounds = viewer.closed_rounds()
@@ -60,19 +60,21 @@ def _chosen_view():
 @bp.get("/themes")
 @staff(*VIEWERS)
 def themes():
-    view, rounds = _chosen_view()
+    view, rounds = chosen_view()
     if view is None:
         return render_template("dashboard/no_rounds.html")
     return render_template("dashboard/themes.html", view=view, rounds=rounds,
                            cards=dashboard.theme_cards(view), heatmap=dashboard.heatmap(view),
                            participation=dashboard.participation(view),
-                           extra=dashboard.comment_only_themes(view), trend_svg=charts.trend_svg)
+                           extra=dashboard.comment_only_themes(view), trend_svg=charts.trend_svg,
+                           awaiting=board.awaiting(view),
+                           times=board.response_times(board.threads_led_by(current_user.person)))
 
 
 @bp.get("/themes/<theme_key>")
 @staff(*VIEWERS)
 def theme(theme_key):
-    view, rounds = _chosen_view()
+    view, rounds = chosen_view()
     if view is None:
         return render_template("dashboard/no_rounds.html")
     entry = next((e for e in view.themes if e.theme.key == theme_key), None)
@@ -89,7 +91,8 @@ def theme(theme_key):
     return render_template("dashboard/theme.html", view=view, rounds=rounds, entry=entry,
                            card=card, distribution=dashboard.distribution(view, entry),
                            comments=comments, total=total, page=page,
-                           per_page=dashboard.COMMENTS_PER_PAGE, trend_svg=charts.trend_svg)
+                           per_page=dashboard.COMMENTS_PER_PAGE, trend_svg=charts.trend_svg,
+                           thread=conversations.thread_for(view.round, entry.theme, view.scope))
 
 
 def round_label(round_: Round):

@@ -7,11 +7,11 @@ import time
 
 from flask import Blueprint, abort, current_app, redirect, request, session, url_for
 
-from app import forms, links, pulses
+from app import accounts, forms, links, pulses
 from app.models import invitation_by_id
 from app.views.rendering import render
 
-from app.views.access import public
+from app.views.access import public, sign_in
 
 bp = Blueprint("employee", __name__)
 SESSION_KEY = "pulse"
@@ -66,6 +66,22 @@ def submit():
     if current_app.htmx:
         return _answered(pulse, just_sent=True)
     return redirect(url_for("employee.pulse", sent=1), 303)
+
+
+@bp.post("/pulse/board")
+@public
+def to_board():
+    """From the pulse to the board, signed in as the person the link was sent to.
+
+    Only employees: a leader's or HR person's board session needs their password and
+    second factor, which a personal link is not.
+    """
+    person = _current_pulse().invitation.person
+    if person.role != "employee" or not accounts.can_hold_session(person):
+        session["notice"] = "Sign in to read and answer on the board."
+        return redirect(url_for("auth.sign_in_page", next=url_for("board.index")), 303)
+    sign_in(person)
+    return redirect(url_for("board.index"), 303)
 
 
 def _answered(pulse, just_sent=False, status=200):

@@ -35,6 +35,8 @@ def init_app(app):
 
     @app.errorhandler(RateLimitExceeded)
     def _too_many(error):
+        if error.limit.error_message:  # a limit that explains itself (anonymous replies)
+            return render_problem(429, "Please slow down", error.description)
         return render_problem(429, "Too many tries",
                               "There were too many failed attempts for this account or from "
                               "this network. For the account's safety, wait 15 minutes and "
