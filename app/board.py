@@ -20,7 +20,8 @@ def visible_threads(person, status=None, theme_key=None):
     """Threads the person may read, newest activity first, optionally filtered."""
     query = (Thread.select(Thread, Round, Theme, Team, Person)
              .join(Round).switch(Thread).join(Theme).switch(Thread).join(Team)
-             .switch(Thread).join(Person, join_type=JOIN.LEFT_OUTER, on=(Thread.author == Person.id))
+             .switch(Thread).join(Person, join_type=JOIN.LEFT_OUTER,
+                                  on=(Thread.author == Person.id))
              .order_by(Thread.active_on.desc(), Thread.id.desc()))
     if status:
         query = query.where(Thread.status == status)

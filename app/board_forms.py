@@ -19,7 +19,8 @@ STATUS_CHOICES = [SelectChoice(key, label) for key, label in STATUS_LABELS.items
 class ReplyForm(BoardForm):
     body = TextAreaField("Your reply", render_kw={"maxlength": MAX_CHARS, "rows": 3})
     identity = RadioField("Post", choices=[SelectChoice("anonymous", "Anonymously"),
-                                           SelectChoice("named", "With my name")], default="anonymous",
+                                           SelectChoice("named", "With my name")],
+                          default="anonymous",
                           validate_choice=False)
     parent = HiddenField()
 

@@ -95,7 +95,6 @@ def _answer_in_public(round_, rng, when):
         "1. The data migration moves out by two weeks.\n"
         "2. On-call weeks carry no sprint commitments.\n"
         "3. We review this again after the next pulse.", "planned", now=when)
-    conversations.set_status(priya, workload, "in_progress", now=when + timedelta(hours=20))
     communication = conversations.open_thread(
         hannah, round_, Theme.get_by_id("communication"), Team.by_path(COMPANY),
         "You told us you heard about the reorg from a calendar invite. That was wrong. From "
@@ -112,6 +111,8 @@ def _answer_in_public(round_, rng, when):
     first = conversations.posts_of(workload, keyring)[0]
     conversations.reply(priya, workload, "Yes: it is on the Engineering page now.", False,
                         keyring, parent_hex=first.id, now=when)
+    conversations.set_status(priya, conversations.thread_by_id(workload.id), "in_progress",
+                             now=when + timedelta(hours=20))
     for person in rng.sample(engineers, 6):
         reactions.react(person, workload, "me_too", key, workload)
     for person in rng.sample(engineers, 3):

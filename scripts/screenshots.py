@@ -8,7 +8,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from app import accounts  # noqa: E402
-from app.models import Person  # noqa: E402
+from app.models import Person, Thread  # noqa: E402
 from bench.setup import PROJECT_DIR, demo_instance  # noqa: E402
 from tests.browser_support import PHONE, chromium, live_server  # noqa: E402
 
@@ -19,6 +19,9 @@ def main():
     app, _directory = demo_instance(REQUIRE_MFA=False)
     with app.app_context():
         token = accounts.create_sign_in_link(Person.get(Person.name == "Hannah Weber"), 15)
+        employee = Person.select().where(Person.role == "employee").order_by(Person.email).first()
+        board_token = accounts.create_sign_in_link(employee, 15)
+        busiest = Thread.select().order_by(Thread.replies.desc()).first()
     with live_server(app) as server, chromium() as browser:
         for name, viewport, mobile in (("390", PHONE, True),
                                        ("1280", {"width": 1280, "height": 900}, False)):
@@ -37,7 +40,17 @@ def main():
             page.goto(f"{server}/themes/workload")
             page.screenshot(path=os.path.join(SCREENSHOTS, f"theme-{name}.png"))
             context.close()
-    print("wrote docs/screenshots/dashboard-*.png and theme-*.png")
+        context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True,
+                                      device_scale_factor=1)
+        page = context.new_page()
+        page.goto(f"{server}/signin/link/{board_token}")
+        page.get_by_role("button", name="Sign in").click()
+        page.wait_for_url(server + "/board")
+        page.screenshot(path=os.path.join(SCREENSHOTS, "board-390.png"))
+        page.goto(f"{server}/board/{busiest.id}")
+        page.screenshot(path=os.path.join(SCREENSHOTS, "thread-390.png"), full_page=True)
+    print("wrote docs/screenshots/dashboard-*.png, theme-*.png, board-390.png and "
+          "thread-390.png")
 
 
 if __name__ == "__main__":

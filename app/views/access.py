@@ -2,9 +2,10 @@
 
 A view is marked `@public` (anyone: the front door, health, sign-in, the pulse, whose
 own check is the personal-link session), `@member()` (anyone signed in, employees too:
-the board) or `@staff(roles)` (signed-in leaders, HR or admins). A view without a rule is refused, and a test walks the route table to keep
-it that way. A signed-in person who lacks the role gets 404, as if the page did not
-exist: nobody learns which teams or pages are there.
+the board) or `@staff(roles)` (signed-in leaders, HR or admins). A view without a rule
+is refused, and a test walks the route table to keep it that way. A signed-in person
+who lacks the role gets 404, as if the page did not exist: nobody learns which teams
+or pages are there.
 
 Sessions are cookies that carry the person's session epoch. The epoch is checked
 against the database on every request, so logging out, a password change or a
