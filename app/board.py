@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from peewee import JOIN
 
-from app import dashboard
+from app import dashboard, scope
 from app.conversations import may_manage, may_see
 from app.models import Person, Round, Team, Theme, Thread
 
@@ -27,7 +27,8 @@ def visible_threads(person, status=None, theme_key=None):
         query = query.where(Thread.status == status)
     if theme_key:
         query = query.where(Thread.theme == theme_key)
-    return [thread for thread in query if may_see(person, thread)]
+    viewer = scope.Viewer(person)
+    return [thread for thread in query if may_see(person, thread, viewer)]
 
 
 def all_threads():
@@ -56,7 +57,8 @@ def response_times(threads):
 
 def threads_led_by(person):
     """Threads in the scopes a leader answers for (HR: those they opened)."""
-    return [t for t in visible_threads(person) if may_manage(person, t)]
+    viewer = scope.Viewer(person)
+    return [t for t in visible_threads(person) if may_manage(person, t, viewer)]
 
 
 def awaiting(view):

@@ -11,7 +11,7 @@ import shutil
 
 from flask import render_template
 
-from app import board, conversations, keys
+from app import board, conversations, keys, scope
 from app.assets import STATIC_DIR
 
 ASSETS = ("app.css", "favicon.svg")
@@ -29,7 +29,7 @@ def export(directory, k, k_comments, team=None):
     """
     threads = board.all_threads()
     if team is not None:
-        threads = [t for t in threads if conversations.in_or_under(team, t.team)]
+        threads = [t for t in threads if scope.within(team, t.team)]
     os.makedirs(directory, exist_ok=True)
     for name in os.listdir(directory):  # threads removed since the last export
         if name.startswith("thread-") and name.endswith(".html"):

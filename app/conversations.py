@@ -55,29 +55,28 @@ def _checked(text, what):
 
 # -- who may do what --------------------------------------------------------------------
 
-def in_or_under(team, other):
-    return team.id == other.id or team.path.startswith(other.path + "/")
+# Each check takes the person's scope.Viewer when the caller has one (a list of threads
+# checks them all against one Viewer instead of reading the person's teams per thread).
 
-
-def may_see(person, thread):
+def may_see(person, thread, viewer=None):
     if person.role in scope.EVERYTHING_ROLES:
         return True
-    if in_or_under(person.team, thread.team):
+    if scope.within(person.team, thread.team):
         return True
-    return person.role == "leader" and scope.Viewer(person).may_view(thread.team)
+    return person.role == "leader" and (viewer or scope.Viewer(person)).may_view(thread.team)
 
 
-def may_lead(person, team):
+def may_lead(person, team, viewer=None):
     """True when the person may answer for this team in public."""
     if person.role in scope.EVERYTHING_ROLES:
         return True
-    return person.role == "leader" and scope.Viewer(person).may_view(team)
+    return person.role == "leader" and (viewer or scope.Viewer(person)).may_view(team)
 
 
-def may_manage(person, thread):
+def may_manage(person, thread, viewer=None):
     """May edit the thread and change its status."""
     if person.role == "leader":
-        return may_lead(person, thread.team)
+        return may_lead(person, thread.team, viewer)
     return person.role in scope.EVERYTHING_ROLES and thread.author_id == person.id
 
 

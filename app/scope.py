@@ -12,8 +12,13 @@ def _inside(team, other):
     return team.path.startswith(other.path + "/")
 
 
+def within(team, other):
+    """True when `team` is `other` or lies anywhere below it."""
+    return team.id == other.id or _inside(team, other)
+
+
 def in_round(team, round_):
-    return team == round_.team or _inside(team, round_.team)
+    return within(team, round_.team)
 
 
 class Viewer:
@@ -33,7 +38,7 @@ class Viewer:
 
     def may_view(self, team):
         """True when the person may see figures of this team's group."""
-        return any(team == top or _inside(team, top) for top in self.tops)
+        return any(within(team, top) for top in self.tops)
 
     def closed_rounds(self):
         """Closed rounds that cover any team the person may view, newest first.

@@ -42,18 +42,25 @@ def index():
         abort(404, "There is no such status. Choose one from the list.")
     if theme_key is not None and Theme.get_or_none(Theme.key == theme_key) is None:
         abort(404, "There is no theme by that name.")
-    threads = board.visible_threads(_person(), status, theme_key)
+    every = board.visible_threads(_person())
+    threads = [t for t in every if status in (None, t.status)
+               and theme_key in (None, t.theme_id)]
     return render_template("board/index.html", threads=threads, status=status,
                            theme_key=theme_key, themes=Theme.select().order_by(Theme.name),
-                           times=board.response_times(board.visible_threads(_person())),
+                           times=board.response_times(every),
                            given=reactions.given(_person(), [f"t{t.id}" for t in threads],
                                                  _key()))
+
+
+def _post_items(posts):
+    """The reaction items of every reply shown (both levels)."""
+    return [f"p{post.id}" for top in posts for post in [top, *top.replies]]
 
 
 def _thread_page(thread, status=200, **forms):
     config = current_app.config
     posts = conversations.posts_of(thread, keys.current())
-    items = [f"t{thread.id}"] + [f"p{p.id}" for top in posts for p in [top, *top.replies]]
+    items = [f"t{thread.id}"] + _post_items(posts)
     context = dict(reply_form=ReplyForm(formdata=None), status_form=StatusForm(formdata=None),
                    edit_form=EditForm(formdata=None, body=thread.body),
                    hide_form=HideForm(formdata=None), errors={})
@@ -74,7 +81,7 @@ def thread(thread_id):
 
 def _replies(thread, status=200, oob=None):
     posts = conversations.posts_of(thread, keys.current())
-    items = [f"p{p.id}" for top in posts for p in [top, *top.replies]]
+    items = _post_items(posts)
     return render_with_oob("board/partials/replies.html", oob, status, thread=thread,
                            posts=posts, given=reactions.given(_person(), items, _key()),
                            reply_form=ReplyForm(formdata=None),
