@@ -47,8 +47,11 @@ test: $(VENV)/.test-deps
 bench: $(VENV)/.test-deps
 	$(BIN)/python bench/submissions.py
 	$(BIN)/python bench/page_weight.py
-	$(BIN)/python bench/dashboard.py $$($(BIN)/python -c 'import sys, psycopg; psycopg.connect(sys.argv[1], connect_timeout=3).close()' \
-	    "$(TEST_PG_URL)" 2>/dev/null && echo --pg $(BENCH_PG_URL))
+	@pg=$$($(BIN)/python -c 'import sys, psycopg; psycopg.connect(sys.argv[1], connect_timeout=3).close()' \
+	    "$(TEST_PG_URL)" 2>/dev/null && echo --pg $(BENCH_PG_URL)); \
+	set -e; \
+	$(BIN)/python bench/dashboard.py $$pg; \
+	$(BIN)/python bench/exports.py $$pg
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache

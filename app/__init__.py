@@ -10,7 +10,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app import keys, models
 from app.db import DatabaseURLError, database_from_url, db
-from app.settings import DEFAULTS
+from app.settings import DEFAULTS, FLAGS
 
 MAX_BODY_BYTES = 64 * 1024  # a pulse with every comment full is ~10 kB; more is abuse
 csrf = CSRFProtect()
@@ -33,6 +33,7 @@ def create_app(test_config=None):
         app.config.from_mapping(test_config)
     _fill_instance_defaults(app)
     _check_thresholds(app.config)
+    _check_flags(app.config)
     _bind_database(app)
     app.extensions["heard_keyring"] = _load_keyring(app)
 
@@ -95,6 +96,21 @@ def _check_thresholds(config):
             f"HEARD_MIN_GROUP_COMMENTS is {k_comments}; it may never be below "
             f"HEARD_MIN_GROUP ({k})")
     config["MIN_GROUP"], config["MIN_GROUP_COMMENTS"] = k, k_comments
+
+
+def _check_flags(config):
+    """Turn true/false settings into booleans; anything else stops start-up, since a
+    typo must not silently switch a safeguard off (or an export on)."""
+    for name in FLAGS:
+        value = config[name]
+        if isinstance(value, str):
+            value = {"true": True, "yes": True, "on": True, "1": True, "false": False,
+                     "no": False, "off": False, "0": False}.get(value.strip().lower(), value)
+        elif isinstance(value, int) and value in (0, 1):
+            value = bool(value)
+        if not isinstance(value, bool):
+            raise StartupError(f"HEARD_{name} is {value!r}; it must be true or false")
+        config[name] = value
 
 
 def _bind_database(app):

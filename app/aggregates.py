@@ -74,6 +74,16 @@ class RoundFacts:
             self._answers_in[team_id] = cached
         return cached
 
+    def answers_by_group(self):
+        """{team id: {question id: {value: count}}} over every group's subtree at once,
+        from the round's rows read once: for an export, which needs every group. Not
+        kept: a whole round's distributions would weigh on the worker's cache."""
+        own = defaultdict(dict)
+        for row_team, question_id, value, count in self.answers_source(None):
+            values = own[row_team].setdefault(question_id, {})
+            values[value] = values.get(value, 0) + count
+        return _cumulative(self.parents, self.children, own, _add_distributions, dict)
+
     def subtree(self, team_id):
         """The team's id and the ids of every team below it."""
         found, stack = [], [team_id]
@@ -82,6 +92,19 @@ class RoundFacts:
             found.append(current)
             stack.extend(self.children.get(current, ()))
         return found
+
+    def comment_group(self, team_id, top_id):
+        """The nearest group, from the team up to `top_id` (both included), whose
+        comments may show: the group a comment stored under the team is shown as
+        coming from. None when there is none."""
+        current = team_id
+        while current is not None:
+            if current in self.shown_comments:
+                return current
+            if current == top_id:
+                return None
+            current = self.parents.get(current)
+        return None
 
     @cached_property
     def shown_comments(self):
@@ -168,6 +191,14 @@ def _add_numbers(total, part):
 
 def _add_counter(total, part):
     total.update(part)
+    return total
+
+
+def _add_distributions(total, part):
+    for question_id, values in part.items():
+        into = total.setdefault(question_id, {})
+        for value, count in values.items():
+            into[value] = into.get(value, 0) + count
     return total
 
 

@@ -8,13 +8,14 @@ import click
 from flask import current_app
 from flask.cli import AppGroup, FlaskGroup, with_appcontext
 
-from app import accounts, aggregates, board_site, keys, roster, rounds, schema, surveys
+from app import (
+    accounts, aggregates, board_site, exports, keys, roster, rounds, schema, surveys)
 from app.models import Person, Team
 
 
 def init_app(app):
     for group in (db_cli, roster_cli, surveys_cli, rounds_cli, keys_cli, accounts_cli,
-                  board_cli):
+                  board_cli, export_cli):
         app.cli.add_command(group)
     for command in (links_command, demo_command, login_link_command):
         app.cli.add_command(command)
@@ -262,3 +263,55 @@ def board_export(directory, team_path):
         _fail(f"Cannot write the board into {directory}: {error.strerror}.")
     click.echo(f"Wrote the board ({written} thread{'' if written == 1 else 's'}) into "
                f"{directory}; open {directory}/index.html.")
+
+
+@click.group("export", cls=AppGroup)
+def export_cli():
+    """CSV exports, written to standard output."""
+
+
+_EXPORT_OPTIONS = (
+    click.option("--round", "round_id", help="One round, by its id."),
+    click.option("--since", help="Only rounds closed on or after this day (YYYY-MM-DD)."),
+    click.option("--until", help="Only rounds closed on or before this day (YYYY-MM-DD)."),
+    click.option("--team", "team_path", help="Only this team and the teams below it."),
+    click.option("--excel", is_flag=True,
+                 help="Start with a byte-order mark, which Excel needs for accents."),
+)
+
+
+def _export_options(command):
+    for option in reversed(_EXPORT_OPTIONS):
+        command = option(command)
+    return command
+
+
+def _export(kind, round_id, since, until, team_path, excel):
+    config = current_app.config
+    try:
+        if kind == "comments":
+            exports.may_export_comments(None, config["ALLOW_COMMENT_EXPORT"])
+        selection = exports.choose(round_id, since, until, team_path)
+        export = exports.start(kind, selection, None, config["MIN_GROUP"],
+                               config["MIN_GROUP_COMMENTS"], keyring=keys.current(), excel=excel)
+    except exports.ExportError as error:
+        _fail(str(error))
+    with click.open_file("-", "wb") as out:
+        for chunk in export.chunks:
+            out.write(chunk)
+    click.echo(f"{export.rows} row(s) written ({export.filename}); recorded in the audit log.",
+               err=True)
+
+
+@export_cli.command("themes")
+@_export_options
+def export_themes(round_id, since, until, team_path, excel):
+    """Themes of closed rounds: one row per round, team and theme."""
+    _export("themes", round_id, since, until, team_path, excel)
+
+
+@export_cli.command("comments")
+@_export_options
+def export_comments(round_id, since, until, team_path, excel):
+    """Comments of closed rounds (only with HEARD_ALLOW_COMMENT_EXPORT=true)."""
+    _export("comments", round_id, since, until, team_path, excel)

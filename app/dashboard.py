@@ -103,11 +103,14 @@ def build_view(round_, scope, k, k_comments):
     return View(round_, scope, series, facts[round_.id], survey_themes(round_.survey_id))
 
 
-def figures(facts, team_id, entry):
-    """A theme's figures for a group, or Figures() when any part may not be shown."""
+def figures(facts, team_id, entry, counts=None):
+    """A theme's figures for a group, or Figures() when any part may not be shown.
+
+    counts: the group's {question id: {value: count}} when the caller has them already
+    (an export reads every group's at once); by default read through the facts."""
     if team_id not in facts.shown:
         return Figures()
-    counts = facts.answers_in(team_id)
+    counts = facts.answers_in(team_id) if counts is None else counts
     used = [(qid, kind) for qid, kind, _prompt in entry.questions if counts.get(qid)]
     if not used or not all(facts.question_shown(team_id, qid) for qid, _kind in used):
         return Figures()
@@ -241,13 +244,8 @@ def comments(view, theme_key, page):
 def _labels(facts, scope_id, team_ids):
     """Each stored team's nearest group that may show comments, strictly inside the
     scope (naming the scope itself adds nothing)."""
-    nearest = {}
-    for team_id in team_ids:
-        current = team_id
-        while current is not None and current != scope_id:
-            if current in facts.shown_comments:
-                nearest[team_id] = current
-                break
-            current = facts.parents.get(current)
+    nearest = {team_id: facts.comment_group(team_id, scope_id) for team_id in team_ids}
+    nearest = {team_id: group for team_id, group in nearest.items()
+               if group not in (None, scope_id)}
     teams = {t.id: t for t in Team.select().where(Team.id.in_(set(nearest.values())))}
     return {team_id: teams[found] for team_id, found in nearest.items()}

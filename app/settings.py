@@ -37,6 +37,10 @@ SETTINGS = (
     Setting("REQUIRE_MFA", True,
             "Leaders, HR and admins must set up an authenticator app (TOTP) before they "
             "see anything. `make run` turns it off for the demo; keep it on elsewhere."),
+    Setting("ALLOW_COMMENT_EXPORT", False,
+            "Whether HR may download the text of comments as CSV (comments.csv). Off by "
+            "default: a file of comments leaves the app's thresholds and audit behind "
+            "once it is saved. Every such export is recorded in the audit log."),
     Setting("SIGN_IN_LINK_MINUTES", 15, "How long a one-time sign-in link stays valid."),
     Setting("STAFF_IDLE_MINUTES", 30,
             "A staff session ends after this many minutes without a request."),
@@ -55,5 +59,7 @@ SETTINGS = (
     Setting("TRUST_PROXY", 0,
             "How many reverse proxies sit in front of Heard (for X-Forwarded-* headers)."),
 )
+
+FLAGS = ("REQUIRE_MFA", "ALLOW_COMMENT_EXPORT")  # true or false
 
 DEFAULTS = {setting.name: setting.default for setting in SETTINGS}

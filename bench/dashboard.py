@@ -16,7 +16,6 @@ view ever of the rounds: no cache, no snapshot; 8 rounds worked out for the tren
 
     python bench/dashboard.py [--pg postgresql://postgres@127.0.0.1:5432/heard_bench]
 """
-import argparse
 import json
 import os
 import random
@@ -24,7 +23,6 @@ import re
 import secrets
 import statistics
 import sys
-import tempfile
 import time
 from collections import Counter
 from datetime import datetime, timedelta
@@ -36,6 +34,7 @@ from app.db import db  # noqa: E402
 from app.models import (  # noqa: E402
     AnswerCount, Comment, CommentTheme, Invitation, Participation, Person, Question, Response,
     Round, RoundSnapshot, Team, TeamLead, TeamTally, Theme)
+from bench.setup import run_on_sqlite_and_postgres  # noqa: E402
 
 PEOPLE, TEAMS, ROUNDS, RESPONDENTS = 10_000, 400, 12, 5_000
 COMMENT_SHARE = 1 / 3
@@ -228,24 +227,8 @@ def run(database_url, directory):
     db.close()
 
 
-def reset_postgres(url):
-    import psycopg
-    base, name = url.rsplit("/", 1)
-    with psycopg.connect(f"{base}/postgres", autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        connection.execute(f'CREATE DATABASE "{name}"')
-
-
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--pg", help="also run on this PostgreSQL database (dropped first)")
-    args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="heard-bench-") as directory:
-        run(f"sqlite:///{directory}/heard.db", directory)
-    if args.pg:
-        reset_postgres(args.pg)
-        with tempfile.TemporaryDirectory(prefix="heard-bench-") as directory:
-            run(args.pg, directory)
+    run_on_sqlite_and_postgres(run, __doc__)
 
 
 if __name__ == "__main__":

@@ -39,6 +39,8 @@ def main():
             page.screenshot(path=os.path.join(SCREENSHOTS, f"dashboard-{name}.png"))
             page.goto(f"{server}/themes/workload")
             page.screenshot(path=os.path.join(SCREENSHOTS, f"theme-{name}.png"))
+            page.goto(f"{server}/exports")
+            page.screenshot(path=os.path.join(SCREENSHOTS, f"exports-{name}.png"))
             context.close()
         context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True,
                                       device_scale_factor=1)
@@ -49,8 +51,8 @@ def main():
         page.screenshot(path=os.path.join(SCREENSHOTS, "board-390.png"))
         page.goto(f"{server}/board/{busiest.id}")
         page.screenshot(path=os.path.join(SCREENSHOTS, "thread-390.png"), full_page=True)
-    print("wrote docs/screenshots/dashboard-*.png, theme-*.png, board-390.png and "
-          "thread-390.png")
+    print("wrote docs/screenshots/dashboard-*.png, theme-*.png, exports-*.png, board-390.png "
+          "and thread-390.png")
 
 
 if __name__ == "__main__":

@@ -5,7 +5,9 @@ commented, and the thresholds. The attacker then looks at every team (HR sees th
 all; a leader sees a subset, which can only show less), both rounds, every theme,
 the heatmap cells, the participation table and the comment lists, and adds,
 subtracts and intersects the groups of people behind every figure shown. No group it
-can form may hold 1 to k-1 people (1 to k_comments-1 for comments).
+can form may hold 1 to k-1 people (1 to k_comments-1 for comments). The same
+attacker then reads every row of the themes export and every team label of the
+comments export, for every team filter.
 """
 from types import SimpleNamespace
 
@@ -17,8 +19,8 @@ from app.dashboard import ThemeQuestions, figures
 from tests.test_visibility import everything_derivable, team_trees
 
 THEMES = [
-    ThemeQuestions(SimpleNamespace(key="workload"), [(1, "likert", ""), (2, "likert", "")]),
-    ThemeQuestions(SimpleNamespace(key="engagement"), [(3, "enps", "")]),
+    ThemeQuestions(SimpleNamespace(key="workload", name="Workload"), [(1, "likert", ""), (2, "likert", "")]),
+    ThemeQuestions(SimpleNamespace(key="engagement", name="Engagement"), [(3, "enps", "")]),
 ]
 QUESTIONS = (1, 2, 3)
 
@@ -96,7 +98,12 @@ def what_the_app_shows(parents, people, k, k_comments):
 @given(rounds_of_an_organisation())
 def test_no_combination_of_what_the_dashboard_shows_singles_out_fewer_than_k(drawn):
     parents, people, k, k_comments = drawn
-    for kind, groups in what_the_app_shows(parents, people, k, k_comments).items():
+    assert_no_group_below_the_thresholds(what_the_app_shows(parents, people, k, k_comments),
+                                         k, k_comments)
+
+
+def assert_no_group_below_the_thresholds(shown, k, k_comments):
+    for kind, groups in shown.items():
         least = k_comments if kind == "comments" else k
         for derived in everything_derivable(groups):
             assert len(derived) == 0 or len(derived) >= least, (kind, sorted(derived))
@@ -116,3 +123,41 @@ def test_the_attacker_would_catch_a_dashboard_that_shows_every_group_of_k(monkey
     people += [(6, 1, 1, frozenset(QUESTIONS), False), (7, 1, 1, frozenset(QUESTIONS), False)]
     shown = what_the_app_shows(parents, people, 5, 10)
     assert frozenset({6, 7}) in everything_derivable(shown["respondents"])
+
+
+def what_the_export_shows(parents, people, k, k_comments):
+    """{kind: set of frozensets of the people behind each figure} over every row of
+    themes.csv and every team label of comments.csv, for every team filter."""
+    from datetime import datetime
+
+    from app import exports
+    shown = {"comments": set()}
+    shown.update({f"question {q}": set() for q in QUESTIONS})
+    teams = {t: SimpleNamespace(id=t, path=str(t)) for t in parents}
+    for round_id in (1, 2):
+        round_ = SimpleNamespace(id=round_id, name=f"round {round_id}",
+                                 closes_at=datetime(2026, 1, round_id))
+        facts = facts_of(parents, people, round_id, k, k_comments)
+        counts = facts.answers_by_group()
+        respondents = [p for p in people if p[1] == round_id and p[3] is not None]
+        for team_id, team in teams.items():
+            inside = subtree(parents, team_id)
+            for entry in THEMES:
+                cells = exports.theme_row(round_, facts, counts.get(team_id, {}), team, entry, {})
+                if not cells[-1]:  # not suppressed
+                    for qid, _kind, _prompt in entry.questions:
+                        shown[f"question {qid}"].add(frozenset(
+                            p[0] for p in respondents if p[2] in inside and qid in p[3]))
+            labels = exports.comment_labels(facts, team_id, teams)
+            for label in {team.id for team in labels.values()}:
+                shown["comments"].add(frozenset(
+                    p[0] for p in respondents if p[2] in labels and labels[p[2]].id == label))
+    return shown
+
+
+@settings(max_examples=150, deadline=None)
+@given(rounds_of_an_organisation())
+def test_no_combination_of_export_rows_singles_out_fewer_than_k(drawn):
+    parents, people, k, k_comments = drawn
+    assert_no_group_below_the_thresholds(
+        what_the_export_shows(parents, people, k, k_comments), k, k_comments)

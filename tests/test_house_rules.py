@@ -10,9 +10,10 @@ from tests.conftest import PROJECT_DIR
 
 APP_DIR = os.path.join(PROJECT_DIR, "app")
 BUSINESS_MODULES = ["accounts", "aggregates", "audit", "blobs", "board", "charts", "conversations",
-                    "dashboard", "demo", "keys", "plaintext", "reactions",
+                    "dashboard", "demo", "exports", "keys", "plaintext", "reactions",
                     "links", "pulses", "releases", "scope",
-                    "roster", "rounds", "schema", "surveys", "themes", "visibility"]
+                    "roster", "rounds", "schema", "spreadsheet", "surveys", "themes",
+                    "visibility"]
 def read(path):
     with open(path, encoding="utf-8") as handle:
         return handle.read()

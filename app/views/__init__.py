@@ -4,10 +4,10 @@ from app.pulses import MAX_COMMENT_CHARS
 
 def register_blueprints(app):
     from app.views import (
-        access, audit, auth, board, dashboard, employee, errors, health, home, limits)
+        access, audit, auth, board, dashboard, employee, errors, exports, health, home, limits)
     access.init_app(app)
     limits.init_app(app)
-    for module in (home, health, employee, auth, dashboard, board, audit):
+    for module in (home, health, employee, auth, dashboard, board, audit, exports):
         app.register_blueprint(module.bp)
     auth.init_app(app)
     dashboard.init_app(app)

@@ -1,0 +1,53 @@
+"""CSV exports for HR (and admins, themes only): a page to choose, a POST to download.
+
+The download is a POST with the CSRF token, since it writes to the audit log. A
+problem with the choice comes back as the same page with the message (4xx), never as
+an empty file.
+"""
+from flask import (
+    Blueprint, Response, current_app, render_template, request, stream_with_context)
+from flask_login import current_user
+
+from app import exports, keys
+from app.models import Round, Team
+from app.views.access import staff
+
+bp = Blueprint("exports", __name__)
+ROLES = ("hr", "admin")
+
+
+def _page(status=200, error=None):
+    person = current_user.person
+    rounds = (Round.select(Round, Team).join(Team).where(Round.closed_at.is_null(False))
+              .order_by(Round.closes_at.desc(), Round.id.desc()))
+    comments_allowed = current_app.config["ALLOW_COMMENT_EXPORT"] and person.role == "hr"
+    return render_template("exports/index.html", rounds=rounds,
+                           teams=Team.select().order_by(Team.path), error=error,
+                           form=request.form, comments_allowed=comments_allowed,
+                           comment_export_on=current_app.config["ALLOW_COMMENT_EXPORT"]), status
+
+
+@bp.get("/exports")
+@staff(*ROLES)
+def index():
+    return _page()
+
+
+@bp.post("/exports")
+@staff(*ROLES)
+def download():
+    form, config, person = request.form, current_app.config, current_user.person
+    kind = form.get("kind", "themes")
+    try:
+        if kind == "comments":
+            exports.may_export_comments(person, config["ALLOW_COMMENT_EXPORT"])
+        selection = exports.choose(form.get("round"), form.get("since"), form.get("until"),
+                                   form.get("team"))
+        export = exports.start(kind, selection, person, config["MIN_GROUP"],
+                               config["MIN_GROUP_COMMENTS"], keyring=keys.current(),
+                               excel=form.get("excel") == "yes")
+    except exports.ExportError as error:
+        return _page(error.status, str(error))
+    return Response(stream_with_context(export.chunks), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{export.filename}"',
+                             "Cache-Control": "no-store"})
