@@ -20,7 +20,8 @@ from peewee import JOIN, Tuple, fn
 from app import audit, blobs, dashboard, scope, spreadsheet
 from app.aggregates import facts_for_rounds
 from app.conversations import STATUS_LABELS
-from app.models import Comment, CommentTheme, Post, Round, Team, Theme, Thread, utcnow
+from app.models import (
+    Comment, CommentTheme, DataKey, Post, Round, Team, Theme, Thread, utcnow)
 
 KINDS = ("themes", "comments")
 THEME_HEADER = ("round", "round_closed", "team_path", "theme", "respondents", "mean_score",
@@ -272,8 +273,11 @@ def comment_labels(facts, top_id, teams):
 def _comment_plans(selection, k, k_comments):
     facts = facts_for_rounds([r.id for r in selection.rounds], k, k_comments)
     teams = {team.id: team for team in Team.select()}
+    shredded = {key.id for key in DataKey.select(DataKey.id).where(DataKey.wrapped.is_null())}
     plans = []
     for round_ in selection.rounds:
+        if round_.data_key_id in shredded:
+            continue  # its comments were erased with its key: nothing left to read
         labels = comment_labels(facts[round_.id], selection.scope_of(round_).id, teams)
         stored = (CommentTheme.select(CommentTheme.team, fn.COUNT(CommentTheme.comment))
                   .where(CommentTheme.round == round_.id).group_by(CommentTheme.team).tuples())
@@ -362,8 +366,9 @@ def start(kind, selection, actor, k, k_comments, keyring=None, excel=False, now=
 
 def _empty(kind, selection, k_comments):
     if kind == "comments":
-        return (f"No comments in these rounds come from a group of at least {k_comments} "
-                f"respondents, so none may be exported.")
+        return (f"No comment of these rounds may be exported: comments leave only from "
+                f"groups of at least {k_comments} respondents, and a round whose key was "
+                f"destroyed has none left.")
     return "These rounds have no themes to export."
 
 

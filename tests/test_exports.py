@@ -311,3 +311,14 @@ def test_every_export_is_in_the_audit_log_with_its_filters_and_rows(two_teams): 
     assert audit.details(entry) == {"rows": export.rows, "excel": True, "team": "Acme/Sales",
                                     "since": "2020-01-01", "until": None, "round": None}
     assert export.rows > 0
+
+
+def test_a_shredded_round_has_no_comments_left_to_export(app, make_round):
+    round_ = make_round({"Acme/Platform": 12}, now=T0)
+    for invitation in invitations_of(round_):
+        answer(invitation, comment="Deadline pressure", now=T0)
+    round_ = close_with_answers(round_, {}, now=T0)
+    keys.destroy_data_key(round_.data_key)
+    with pytest.raises(exports.ExportError, match="No comment of these rounds may be exported"):
+        download("comments")
+    assert row(themes_csv(), "Acme", "Workload")["respondents"] == "12"  # counts stay
