@@ -48,8 +48,8 @@ def download(client, kind):
     """(seconds, bytes, rows) of one export, read chunk by chunk as it streams."""
     page = client.get("/exports").get_data(as_text=True)
     started = time.perf_counter()
-    response = client.post("/exports", data={"kind": kind, "csrf_token": CSRF.search(page).group(1)},
-                           buffered=False)
+    response = client.post("/exports", buffered=False,
+                           data={"kind": kind, "csrf_token": CSRF.search(page).group(1)})
     assert response.status_code == 200, response.get_data(as_text=True)[:500]
     size = lines = 0
     for chunk in response.response:

@@ -19,7 +19,8 @@ from app.dashboard import ThemeQuestions, figures
 from tests.test_visibility import everything_derivable, team_trees
 
 THEMES = [
-    ThemeQuestions(SimpleNamespace(key="workload", name="Workload"), [(1, "likert", ""), (2, "likert", "")]),
+    ThemeQuestions(SimpleNamespace(key="workload", name="Workload"),
+                   [(1, "likert", ""), (2, "likert", "")]),
     ThemeQuestions(SimpleNamespace(key="engagement", name="Engagement"), [(3, "enps", "")]),
 ]
 QUESTIONS = (1, 2, 3)

@@ -61,7 +61,8 @@ def test_one_row_per_round_team_and_theme_with_plain_numbers(two_teams):  # noqa
     acme = row(rows, "Acme", "Workload")
     assert acme["round"] == two_teams["round"].name
     assert acme["round_closed"] == f"{two_teams['round'].closes_at:%Y-%m-%d}"
-    assert (acme["respondents"], acme["mean_score"], acme["favourable_share"]) == ("22", "4.0", "1.0")
+    figures = acme["respondents"], acme["mean_score"], acme["favourable_share"]
+    assert figures == ("22", "4.0", "1.0")
     assert acme["enps"] == "" and acme["suppressed"] == "no"
     assert row(rows, "Acme", "Engagement")["enps"] == "0"  # everyone a passive 8
     assert row(rows, "Acme/Platform", "Workload")["respondents"] == "11"

@@ -119,8 +119,8 @@ def test_comments_are_off_unless_the_operator_allows_them(app, two_teams):  # no
     ({"since": "2099-01-01"}, 422, "No round closed on or after 2099-01-01"),
     ({"kind": "people"}, 404, "There is no “people” export"),
 ])
-def test_bad_choices_come_back_on_the_page_never_as_a_file(app, two_teams, fields, status,  # noqa: F811
-                                                            message):
+def test_bad_choices_come_back_on_the_page_never_as_a_file(
+        app, two_teams, fields, status, message):  # noqa: F811
     client = signed_in(app, two_teams["hr"])
     response = post_export(client, **fields)
     html = response.get_data(as_text=True)
@@ -150,8 +150,8 @@ def test_the_command_line_writes_csv_to_stdout_and_audits_it(app, two_teams):  #
     (["--since", "2026-1-5"], "“2026-1-5” is not a date"),
     (["--team", "Nope"], "There is no team “Nope”"),
 ])
-def test_the_command_line_explains_bad_filters_and_writes_nothing(app, two_teams, args,  # noqa: F811
-                                                                   message):
+def test_the_command_line_explains_bad_filters_and_writes_nothing(
+        app, two_teams, args, message):  # noqa: F811
     result = app.test_cli_runner().invoke(args=["export", "themes", *args])
     assert result.exit_code == 1 and message in result.stderr and result.stdout == ""
 
@@ -167,7 +167,8 @@ def test_the_command_line_refuses_comments_unless_allowed(tmp_path):
 @pytest.mark.parametrize("value, expected", [("true", True), ("no", False), ("1", True)])
 def test_the_comment_export_setting_reads_true_or_false(tmp_path, value, expected):
     from app.db import db
-    assert build_app(tmp_path, ALLOW_COMMENT_EXPORT=value).config["ALLOW_COMMENT_EXPORT"] is expected
+    app = build_app(tmp_path, ALLOW_COMMENT_EXPORT=value)
+    assert app.config["ALLOW_COMMENT_EXPORT"] is expected
     db.close()
 
 

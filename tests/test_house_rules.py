@@ -10,7 +10,8 @@ from tests.conftest import PROJECT_DIR
 
 APP_DIR = os.path.join(PROJECT_DIR, "app")
 BUSINESS_MODULES = ["accounts", "aggregates", "audit", "blobs", "board", "charts", "conversations",
-                    "dashboard", "demo", "exports", "keys", "plaintext", "reactions",
+                    "dashboard", "demo", "export_choice", "exports", "keys", "plaintext",
+                    "reactions",
                     "links", "pulses", "releases", "scope",
                     "roster", "rounds", "schema", "spreadsheet", "surveys", "themes",
                     "visibility"]

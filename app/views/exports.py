@@ -8,8 +8,8 @@ from flask import (
     Blueprint, Response, current_app, render_template, request, stream_with_context)
 from flask_login import current_user
 
-from app import exports, keys
-from app.models import Round, Team
+from app import exports, keys, scope
+from app.models import Team
 from app.views.access import staff
 
 bp = Blueprint("exports", __name__)
@@ -18,8 +18,7 @@ ROLES = ("hr", "admin")
 
 def _page(status=200, error=None):
     person = current_user.person
-    rounds = (Round.select(Round, Team).join(Team).where(Round.closed_at.is_null(False))
-              .order_by(Round.closes_at.desc(), Round.id.desc()))
+    rounds = scope.Viewer(person).closed_rounds()  # HR and admins: every closed round
     comments_allowed = current_app.config["ALLOW_COMMENT_EXPORT"] and person.role == "hr"
     return render_template("exports/index.html", rounds=rounds,
                            teams=Team.select().order_by(Team.path), error=error,
