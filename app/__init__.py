@@ -34,6 +34,7 @@ def create_app(test_config=None):
     _fill_instance_defaults(app)
     _check_thresholds(app.config)
     _check_flags(app.config)
+    app.extensions["heard_delivery"] = _check_delivery(app)
     _bind_database(app)
     app.extensions["heard_keyring"] = _load_keyring(app)
 
@@ -111,6 +112,14 @@ def _check_flags(config):
         if not isinstance(value, bool):
             raise StartupError(f"HEARD_{name} is {value!r}; it must be true or false")
         config[name] = value
+
+
+def _check_delivery(app):
+    from app import delivery_settings
+    try:
+        return delivery_settings.from_config(app.config, app.instance_path)
+    except delivery_settings.DeliverySettingsError as error:
+        raise StartupError(str(error)) from None
 
 
 def _bind_database(app):

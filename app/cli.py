@@ -19,6 +19,8 @@ def init_app(app):
         app.cli.add_command(group)
     for command in (links_command, demo_command, login_link_command):
         app.cli.add_command(command)
+    from app import cli_delivery
+    cli_delivery.init_app(app, rounds_cli)
 
 
 def _fail(message):
@@ -108,7 +110,8 @@ def rounds_open(survey, team_path, days):
 
 @rounds_cli.command("close-due")
 def rounds_close_due():
-    """Close every round whose time is up and release its pending answers (cron-safe)."""
+    """Close every round whose time is up and release its pending answers (cron-safe;
+    `flask rounds tick` does this and more)."""
     closed = rounds.close_due()
     if closed:  # work the dashboards' figures out now, not at a leader's first view
         config = current_app.config
@@ -145,15 +148,19 @@ def links_command(email, everyone):
 @with_appcontext
 def demo_command():
     """Load a demo company (only into an empty database) and print sign-in links."""
-    from app import demo
+    from app import demo, tick
+    config, delivery = current_app.config, current_app.extensions["heard_delivery"]
     if not demo.database_is_empty():
         click.echo("the database already holds people; demo data not loaded")
     else:
-        demo.load_demo(current_app.config["SURVEYS_DIR"], current_app.config["MIN_GROUP"])
+        demo.load_demo(config["SURVEYS_DIR"], config["MIN_GROUP"], timezone=delivery.timezone)
         click.echo("demo company loaded")
-    base_url = current_app.config["BASE_URL"]
+        sent = tick.tick(delivery, config["BASE_URL"], config["MIN_GROUP"],
+                         config["MIN_GROUP_COMMENTS"]).delivery.sent
+        click.echo(f"{sent} invitation mail(s) for the open round: {delivery.describe()}")
+    base_url = config["BASE_URL"]
     for line in (demo.sign_in_lines(base_url) + demo.staff_sign_in_lines(base_url)
-                 + demo.board_sign_in_line(base_url)):
+                 + demo.board_sign_in_line(base_url) + demo.poster_line(base_url)):
         click.echo(line)
 
 

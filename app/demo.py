@@ -5,6 +5,7 @@ and one open round in which about a third have answered.
 """
 import random
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 from app import pulses, rounds, surveys
 from app.models import Invitation, Participation, Person, Round, utcnow
@@ -62,7 +63,7 @@ def database_is_empty():
     return not Person.select().exists()
 
 
-def load_demo(surveys_dir, min_group, now=None, seed=7):
+def load_demo(surveys_dir, min_group, now=None, seed=7, timezone=None):
     """Load the demo company, its surveys and four rounds of answers."""
     now = now or utcnow()
     rng = random.Random(seed)
@@ -78,7 +79,24 @@ def load_demo(surveys_dir, min_group, now=None, seed=7):
     current = rounds.open_round("weekly", COMPANY, 7, min_group, now=now - timedelta(days=1))
     _answer(current, rng, share=0.34, min_group=min_group, drift=0.4,
             when=now - timedelta(hours=20))
+    _schedule_and_poster(timezone or ZoneInfo("UTC"), now)
     return current
+
+
+def _schedule_and_poster(timezone, now):
+    """A monthly check-in HR scheduled, and a QR poster for Operations."""
+    from app import open_links, schedules
+    hannah = Person.get(Person.name == HR_PERSON[0])
+    schedules.create("monthly", COMPANY, "monthly", 1, 9, 7, hannah, timezone, now=now)
+    open_links.create(f"{COMPANY}/Operations", "Pulse for Operations", hannah, now=now)
+
+
+def poster_line(base_url):
+    """`poster: <url>`: the demo's open link, as its QR code encodes it."""
+    from app import open_links
+    from app.models import OpenLink
+    link = OpenLink.select().where(OpenLink.revoked_at.is_null()).order_by(OpenLink.id).first()
+    return [f"poster: {open_links.url_of(base_url, link)}"] if link else []
 
 
 def _answer_in_public(round_, rng, when):

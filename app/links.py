@@ -21,9 +21,11 @@ def new_salt():
     return os.urandom(SALT_BYTES)
 
 
-def token_for(salt, link_key=None):
+def token_for(salt, link_key=None, purpose=b"invitation"):
+    """The token for a salt; purpose keeps an open link's token apart from a personal
+    link's even if their salts were equal."""
     link_key = link_key or keys.current().link_key
-    digest = hmac.new(link_key, b"invitation|" + bytes(salt), hashlib.sha256).digest()
+    digest = hmac.new(link_key, purpose + b"|" + bytes(salt), hashlib.sha256).digest()
     return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
 
 

@@ -90,13 +90,16 @@ def has_answered(invitation):
 
 def counted_in(invitation, min_group):
     """The person's team, and the group their answer is stored and shown under."""
-    team, shown_in = invitation.team, invitation.counted_team
-    invited = _invited_in(invitation.round_id, [t.id for t in team.subtree()])
+    return counted_in_team(invitation.round_id, invitation.team, invitation.counted_team,
+                           min_group)
+
+
+def counted_in_team(round_id, team, shown_in, min_group):
+    invited = _invited_in(round_id, [t.id for t in team.subtree()])
     if shown_in.id == team.id:
         return CountedIn(team, invited, shown_in, invited, min_group)
     return CountedIn(team, invited, shown_in,
-                     _invited_in(invitation.round_id, [t.id for t in shown_in.subtree()]),
-                     min_group)
+                     _invited_in(round_id, [t.id for t in shown_in.subtree()]), min_group)
 
 
 def _invited_in(round_id, team_ids):
@@ -112,24 +115,43 @@ def record_answers(invitation, scores, comments, signed, batch_size, now=None):
     signed: put the person's name on their comments (scores stay anonymous).
     """
     round_ = invitation.round
+    payload = _checked_payload(round_, scores, comments, now)
+    payload["author"] = invitation.person_id if signed and payload["comments"] else None
+    _store(round_, invitation.counted_team_id, invitation.person_id, payload, batch_size)
+
+
+def record_open_answers(round_, counted_team_id, scores, comments, batch_size, now=None):
+    """Store an answer given through an open link: nobody to sign it, and no
+    participation row, since nobody is identified (the views rate-limit instead)."""
+    payload = _checked_payload(round_, scores, comments, now)
+    payload["author"] = None
+    _store(round_, counted_team_id, None, payload, batch_size)
+
+
+def _checked_payload(round_, scores, comments, now):
     if not round_.is_open(now or utcnow()):
         raise RoundClosed()
     questions = {q.key: q for q in round_.survey.current_questions()}
-    payload = {"scores": _checked_scores(questions, scores),
-               "comments": _checked_comments(questions, comments)}
-    payload["author"] = invitation.person_id if signed and payload["comments"] else None
+    return {"scores": _checked_scores(questions, scores),
+            "comments": _checked_comments(questions, comments)}
+
+
+def _store(round_, counted_team_id, person_id, payload, batch_size):
+    """Seal the answer into the pending pool (with the participation row, for a
+    person) in one transaction, then release a batch if one is due."""
     pending_id = random_id()
     sealed = keys.current().seal(
         round_.data_key_id, json.dumps(payload).encode(),
         blobs.place("pending_answer", "sealed", pending_id, round_.id))
     try:
         with write_transaction():
-            _INSERT_PARTICIPATION.execute(round_.id, invitation.person_id)
-            _INSERT_PENDING.execute(pending_id, round_.id, invitation.counted_team_id, sealed)
+            if person_id is not None:
+                _INSERT_PARTICIPATION.execute(round_.id, person_id)
+            _INSERT_PENDING.execute(pending_id, round_.id, counted_team_id, sealed)
     except IntegrityError:
         raise AlreadyAnswered() from None
     try:
-        releases.release_if_due(round_, invitation.counted_team_id, batch_size)
+        releases.release_if_due(round_, counted_team_id, batch_size)
     except DatabaseError as error:
         # The answer is safely stored; the next submission (or the close) releases it.
         log.warning("batch release deferred: %s", type(error).__name__)

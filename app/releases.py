@@ -14,7 +14,8 @@ from peewee import EXCLUDED, fn
 from app import blobs, keys, themes
 from app.db import Statement, checkpoint, write_transaction
 from app.models import (
-    AnswerCount, Comment, CommentTheme, PendingAnswer, Question, Response, TeamTally, Theme)
+    AnswerCount, Comment, CommentTheme, PendingAnswer, Question, Response, Round, TeamTally,
+    Theme)
 
 _shuffle = secrets.SystemRandom().shuffle
 # Run after every submission, so its SQL is written once per worker (app.db.Statement).
@@ -29,6 +30,19 @@ def release_if_due(round_, team_id, batch_size):
     if pending >= batch_size:
         return release_batch(round_, team_id, batch_size)
     return 0
+
+
+def release_due(batch_size, now=None):
+    """Release every full batch waiting in an open round (one a submission left
+    pending when its own release failed). Returns how many answers were released."""
+    waiting = (PendingAnswer.select(PendingAnswer.round, PendingAnswer.team)
+               .where(PendingAnswer.round.in_(Round.open_at(now).select(Round.id)))
+               .group_by(PendingAnswer.round, PendingAnswer.team)
+               .having(fn.COUNT(PendingAnswer.id) >= batch_size).tuples())
+    released = 0
+    for round_id, team_id in list(waiting):
+        released += release_batch(Round.get_by_id(round_id), team_id, batch_size)
+    return released
 
 
 def release_round(round_):

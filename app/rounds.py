@@ -21,8 +21,9 @@ class PersonalLink:
     url: str
 
 
-def open_round(survey_key, team_path, days, min_group, now=None):
-    """Open a round of a survey for everyone active in a team's subtree.
+def open_round(survey_key, team_path, days, min_group, now=None, closes_at=None):
+    """Open a round of a survey for everyone active in a team's subtree, for `days`
+    (or until `closes_at`, for a schedule's round opened late).
 
     Each invitation records the group its answer will be stored under: the person's
     team if at least min_group people of it are invited, else the nearest team above
@@ -47,7 +48,8 @@ def open_round(survey_key, team_path, days, min_group, now=None):
         raise RoundError(f"nobody active in {team.path} or below; import the roster first")
     with db.atomic():
         round_ = Round.create(
-            survey=survey, team=team, opens_at=now, closes_at=now + timedelta(days=days),
+            survey=survey, team=team, opens_at=now,
+            closes_at=closes_at or now + timedelta(days=days),
             name=f"{survey.title} · {now:%-d %b %Y}", data_key=keys.current().new_data_key())
         counted = _counting_teams(team, people, min_group)
         invitations = []
@@ -89,9 +91,12 @@ def _overlapping_round(survey, team, now):
 
 
 def close_round(round_, now=None):
-    """Mark a round closed, then release every answer still pending in it."""
-    Round.update(closed_at=now or utcnow()).where(Round.id == round_.id).execute()
+    """Mark a round closed, then release every answer still pending in it. Returns
+    False when it was closed already (by another tick a moment ago, say)."""
+    closed = (Round.update(closed_at=now or utcnow())
+              .where(Round.id == round_.id, Round.closed_at.is_null()).execute())
     releases.release_round(round_)
+    return bool(closed)
 
 
 def close_due(now=None):
@@ -100,9 +105,7 @@ def close_due(now=None):
     Also releases answers left pending in rounds closed earlier: one that was being
     sent at the very moment of the close commits after the close's own release.
     """
-    due = list(Round.due_to_close(now))
-    for round_ in due:
-        close_round(round_, now)
+    due = [round_ for round_ in Round.due_to_close(now) if close_round(round_, now)]
     for round_ in Round.select().where(Round.closed_at.is_null(False),
                                        Round.id.in_(PendingAnswer.select(PendingAnswer.round))):
         releases.release_round(round_)

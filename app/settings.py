@@ -56,10 +56,39 @@ SETTINGS = (
     Setting("RATELIMIT_STORAGE_URI", "memory://",
             "Where rate-limit counters live: memory:// for one instance, "
             "redis://host:6379 when several instances serve Heard."),
+    Setting("SMTP_HOST", "",
+            "The mail server that sends invitations and reminders. Empty: mail is written "
+            "to HEARD_MAIL_DIR instead, for the operator to read."),
+    Setting("SMTP_PORT", 587, "The mail server's port (587 for submission with STARTTLS)."),
+    Setting("SMTP_USER", "", "The user name Heard signs in to the mail server with, if any."),
+    Setting("SMTP_PASSWORD", "", "That user's password. Needs STARTTLS unless the server "
+            "is on this machine."),
+    Setting("SMTP_STARTTLS", True,
+            "Encrypt the connection to the mail server with STARTTLS before anything is sent."),
+    Setting("SMTP_SENDER", "",
+            "The From address of Heard's mail, e.g. Heard <pulse@example.com>. Needed with "
+            "HEARD_SMTP_HOST."),
+    Setting("MAIL_DIR", None,
+            "Where mail goes when no mail server is set: one .eml file per mail. '-' "
+            "prints mail to standard output. Default: instance/mail."),
+    Setting("MAIL_MAX_ATTEMPTS", 5,
+            "How often a mail the server refuses is tried before it is given up. A server "
+            "that cannot be reached only delays mail; it never uses up attempts."),
+    Setting("REMINDER_DAYS", "2",
+            "When reminders go to people who have not answered: days before a round "
+            "closes, comma-separated (\"3,1\" for two reminders). Empty: no reminders."),
+    Setting("TIMEZONE", "UTC",
+            "The time zone of schedules' day and hour and of dates in mail, e.g. "
+            "Europe/Paris."),
+    Setting("OPEN_LINK_LIMIT_PER_DEVICE", "5 per hour",
+            "Answers one browser may send through open links (QR posters) before a pause."),
+    Setting("OPEN_LINK_LIMIT_PER_ADDRESS", "60 per hour",
+            "Answers one network address may send through open links before a pause; "
+            "a shared office connection counts as one address."),
     Setting("TRUST_PROXY", 0,
             "How many reverse proxies sit in front of Heard (for X-Forwarded-* headers)."),
 )
 
-FLAGS = ("REQUIRE_MFA", "ALLOW_COMMENT_EXPORT")  # true or false
+FLAGS = ("REQUIRE_MFA", "ALLOW_COMMENT_EXPORT", "SMTP_STARTTLS")  # true or false
 
 DEFAULTS = {setting.name: setting.default for setting in SETTINGS}

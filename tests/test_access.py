@@ -45,7 +45,9 @@ def test_a_route_without_a_rule_is_refused(tmp_path):
 def test_every_staff_route_sends_strangers_to_sign_in(app, client):
     for path, (rule, _declared) in staff_rules(app).items():
         for method in rule.methods - {"HEAD", "OPTIONS"}:
-            response = client.open(example_path(rule, theme_key="workload", thread_id="1"), method=method)
+            path_ = example_path(rule, theme_key="workload", thread_id="1", schedule_id="1",
+                                 link_id="1")
+            response = client.open(path_, method=method)
             # A POST without a CSRF token never gets as far as the view.
             assert response.status_code in (303, 400), (method, path)
             if response.status_code == 303:

@@ -161,10 +161,12 @@ def test_no_log_line_holds_a_token_or_an_answer(app, client, make_round, caplog)
     assert "Zebra-aubergine" not in logged
 
 
-def test_a_request_line_with_a_token_is_redacted_before_it_is_logged(app, caplog):
+@pytest.mark.parametrize("prefix", ["/p/", "/o/"])  # a personal link, a poster's link
+def test_a_request_line_with_a_token_is_redacted_before_it_is_logged(app, caplog, prefix):
     import logging
     caplog.set_level(logging.INFO, logger="werkzeug")
     token = "A" * 43
-    logging.getLogger("werkzeug").info('127.0.0.1 - - "%s %s HTTP/1.1" 303 -', "GET", f"/p/{token}")
+    logging.getLogger("werkzeug").info('127.0.0.1 - - "%s %s HTTP/1.1" 303 -', "GET",
+                                       f"{prefix}{token}")
     assert token not in caplog.text
-    assert "/p/[redacted]" in caplog.text
+    assert f"{prefix}[redacted]" in caplog.text

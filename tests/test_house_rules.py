@@ -14,7 +14,8 @@ BUSINESS_MODULES = ["accounts", "aggregates", "audit", "blobs", "board", "charts
                     "reactions",
                     "links", "pulses", "releases", "scope",
                     "roster", "rounds", "schema", "spreadsheet", "surveys", "themes",
-                    "visibility"]
+                    "visibility", "delivery_settings", "mail_transport", "mails", "outbox",
+                    "schedules", "tick", "open_links"]
 def read(path):
     with open(path, encoding="utf-8") as handle:
         return handle.read()

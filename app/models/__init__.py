@@ -8,6 +8,7 @@ from app.models.answers import (
     ANONYMOUS_MODELS, Comment, CommentTheme, PendingAnswer, AnswerCount, Response, RoundSnapshot,
     TeamTally)
 from app.models.accounts import RecoveryCode, SignInLink
+from app.models.delivery import MailBounce, OpenLink, OutboxMail, Schedule
 from app.models.board import (
     STATUSES, UNORDERED_BOARD_MODELS, AuditEntry, Post, ReactionMark, Thread, ThreadEvent)
 
@@ -15,7 +16,7 @@ ALL_MODELS = (
     Team, Person, TeamLead, Theme, Survey, Question, DataKey, Round, Invitation,
     Participation, PendingAnswer, Response, Comment, AnswerCount, TeamTally, CommentTheme,
     SignInLink, RecoveryCode, RoundSnapshot, Thread, ThreadEvent, Post, ReactionMark,
-    AuditEntry,
+    AuditEntry, Schedule, OpenLink, OutboxMail, MailBounce,
 )
 
 __all__ = [model.__name__ for model in ALL_MODELS] + [

@@ -14,7 +14,13 @@ class Team(BaseModel):
 
     @classmethod
     def by_path(cls, path):
-        """The team at this exact path, or None."""
+        """The team at this exact path, or None.
+
+        A path no team can have (not text, NUL, which PostgreSQL refuses in any
+        query, or overlong) is answered without asking the database.
+        """
+        if not isinstance(path, str) or "\0" in path or len(path) > cls.path.max_length:
+            return None
         return cls.get_or_none(cls.path == normalise_path(path))
 
     def subtree(self):

@@ -1,6 +1,6 @@
 """Rounds of a survey, their data keys, invitations and who took part."""
 from peewee import (
-    BlobField, CharField, CompositeKey, DateTimeField, ForeignKeyField)
+    BlobField, CharField, CompositeKey, DateTimeField, ForeignKeyField, IntegerField)
 
 from app.db import Statement
 from app.models.base import BaseModel, utcnow
@@ -26,6 +26,10 @@ class Round(BaseModel):
     closes_at = DateTimeField()
     closed_at = DateTimeField(null=True)
     data_key = ForeignKeyField(DataKey, on_delete="RESTRICT")
+    # Set by the tick that queues the invitation mails, in the same transaction, so
+    # no two ticks queue them; reminder_stages counts the reminders queued so far.
+    invitations_queued_at = DateTimeField(null=True)
+    reminder_stages = IntegerField(default=0)
 
     @classmethod
     def open_at(cls, now=None):

@@ -4,10 +4,12 @@ from app.pulses import MAX_COMMENT_CHARS
 
 def register_blueprints(app):
     from app.views import (
-        access, audit, auth, board, dashboard, employee, errors, exports, health, home, limits)
+        access, audit, auth, board, dashboard, employee, errors, exports, health, home, limits,
+        open_links, open_pulse, schedules)
     access.init_app(app)
     limits.init_app(app)
-    for module in (home, health, employee, auth, dashboard, board, audit, exports):
+    for module in (home, health, employee, open_pulse, auth, dashboard, board, audit, exports,
+                   schedules, open_links):
         app.register_blueprint(module.bp)
     auth.init_app(app)
     dashboard.init_app(app)

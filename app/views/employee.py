@@ -89,12 +89,13 @@ def _answered(pulse, just_sent=False, status=200):
                   pulse=pulse, just_sent=just_sent)
 
 
-def invalid_link(timed_out=False):
+def invalid_link(timed_out=False, poster=False):
     """One answer for every link that does not work, whatever the reason (a session
-    that timed out says so: it is the person's own, and their answers were not sent)."""
+    that timed out says so: it is the person's own, and their answers were not sent).
+    poster: the link came from a QR poster, not an invitation."""
     session.pop(SESSION_KEY, None)
     return render("employee/invalid_link.html", "employee/partials/invalid_link.html", 404,
-                  timed_out=timed_out)
+                  timed_out=timed_out, poster=poster)
 
 
 def _current_pulse():

@@ -1,9 +1,12 @@
-"""Rate limits on failed sign-ins, per account and per network address.
+"""Rate limits: failed sign-ins (per account and per network address), anonymous
+replies (per person) and answers through open links (per browser and per address).
 
-Only failures count (a wrong password, code or link): someone who signs in
-correctly is never slowed down. The counters live in memory by default; with several
-instances, point HEARD_RATELIMIT_STORAGE_URI at Redis so they share them.
+Only failures count for sign-ins (a wrong password, code or link): someone who signs
+in correctly is never slowed down. The counters live in memory by default; with
+several instances, point HEARD_RATELIMIT_STORAGE_URI at Redis so they share them.
 """
+import secrets
+
 from flask import current_app, request
 from flask_login import current_user
 from flask_limiter import Limiter
@@ -53,6 +56,53 @@ def limit_anonymous_replies(view):
                          exempt_when=lambda: request.form.get("identity") != "anonymous",
                          deduct_when=lambda response: response.status_code < 400,
                          error_message=message)(view)
+
+
+DEVICE_COOKIE = "heard_device"
+DEVICE_COOKIE_DAYS = 400
+
+
+def remember_device(response):
+    """Give this browser a random device mark (once), the key of its open-link limit.
+
+    The mark is only ever a rate-limit key: it is stored nowhere but in the counter,
+    which forgets it when its window ends, and never beside an answer.
+    """
+    if not request.cookies.get(DEVICE_COOKIE):
+        response.set_cookie(DEVICE_COOKIE, secrets.token_urlsafe(16),
+                            max_age=DEVICE_COOKIE_DAYS * 86400, httponly=True,
+                            secure=request.is_secure, samesite="Lax")
+    return response
+
+
+def limit_open_answers(view):
+    """At most OPEN_LINK_LIMIT_PER_DEVICE answers per browser and
+    OPEN_LINK_LIMIT_PER_ADDRESS per network address through open links. A browser
+    without its mark is counted by its address at the per-browser rate."""
+    def per_device():
+        mark = request.cookies.get(DEVICE_COOKIE)
+        return f"open-device:{mark}" if mark else f"open-unmarked:{get_remote_address()}"
+
+    def per_address():
+        return f"open-address:{get_remote_address()}"
+
+    def message():
+        config = current_app.config
+        return (f"Many answers have come through poster links from this phone or this "
+                f"network in a short time, so this one was not saved. Each phone may send "
+                f"{config['OPEN_LINK_LIMIT_PER_DEVICE']}, each network "
+                f"{config['OPEN_LINK_LIMIT_PER_ADDRESS']}. Please try again later; if many "
+                f"colleagues share this network, ask HR to have the limit raised.")
+
+    def counted(response):
+        return response.status_code < 400
+
+    for limit, key in (("OPEN_LINK_LIMIT_PER_ADDRESS", per_address),
+                       ("OPEN_LINK_LIMIT_PER_DEVICE", per_device)):
+        view = limiter.limit(lambda name=limit: current_app.config[name], key_func=key,
+                             methods=["POST"], deduct_when=counted,
+                             error_message=message)(view)
+    return view
 
 
 def init_app(app):

@@ -1,0 +1,71 @@
+"""`flask rounds tick`: everything that is due, in order, safe to run from cron every
+minute, twice at once, or after a long pause.
+
+1. close rounds whose time is up (and release what they hold);
+2. open the rounds of schedules that are due;
+3. queue invitation mails for open rounds not mailed yet;
+4. queue the reminder that is due, to those who have not answered;
+5. release full batches an earlier release left waiting;
+6. send what the outbox holds.
+
+Each step claims its work with a compare-and-set in the transaction that does it, so
+a second tick running at the same time finds nothing left to do, and a tick after a
+pause does every step still worth doing (a round that closed meanwhile is closed, not
+mailed).
+"""
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from app import aggregates, outbox, releases, rounds, schedules
+from app.models import Round, utcnow
+
+# A reminder never comes hard on the heels of the invitation it follows.
+REMINDER_GAP = timedelta(hours=12)
+
+
+@dataclass
+class TickReport:
+    closed: list = field(default_factory=list)
+    opened: list = field(default_factory=list)  # schedules.Opened
+    invited: dict = field(default_factory=dict)  # round -> mails queued
+    reminded: list = field(default_factory=list)  # rounds whose reminder was queued
+    released: int = 0
+    delivery: outbox.Delivery = field(default_factory=outbox.Delivery)
+
+
+def tick(settings, base_url, min_group, min_group_comments, now=None, send=True):
+    now = now or utcnow()
+    report = TickReport()
+    report.closed = rounds.close_due(now)
+    if report.closed:  # work the dashboards' figures out now, not at a leader's first view
+        aggregates.facts_for_rounds([r.id for r in report.closed], min_group,
+                                    min_group_comments)
+    report.opened = schedules.open_due(min_group, settings.timezone, now)
+    for round_ in Round.open_at(now).where(Round.invitations_queued_at.is_null()):
+        queued = outbox.queue_invitations(round_, now)
+        if queued:
+            report.invited[round_] = queued
+    for round_ in Round.open_at(now).where(Round.invitations_queued_at.is_null(False)):
+        stage = reminder_due(round_, settings.reminder_days, now)
+        if stage > round_.reminder_stages and outbox.queue_reminders(round_, stage, now):
+            report.reminded.append(round_)
+    report.released = releases.release_due(min_group, now)
+    if send:
+        report.delivery = outbox.deliver(settings, base_url, min_group, now,
+                                         final_stage=len(settings.reminder_days))
+    return report
+
+
+def reminder_due(round_, reminder_days, now):
+    """The latest reminder stage (1 = the earliest reminder) whose time has come, or 0.
+
+    A stage whose time falls within REMINDER_GAP of the invitations is left out, so a
+    short round (or one mailed late) gets no reminder on the heels of its invitation. After a
+    pause, the stages missed are not sent one after another: only the latest.
+    """
+    due = 0
+    for stage, days in enumerate(reminder_days, start=1):
+        at = round_.closes_at - timedelta(days=days)
+        if at <= now and at >= round_.invitations_queued_at + REMINDER_GAP:
+            due = stage
+    return due

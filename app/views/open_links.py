@@ -1,0 +1,74 @@
+"""Open links for HR and admins: make one for a team subtree, print its QR code, revoke.
+"""
+from flask import (
+    Blueprint, Response, abort, current_app, redirect, render_template, request, url_for)
+from flask_login import current_user
+
+from app import open_links
+from app.models import OpenLink, Team
+from app.views.access import staff
+
+bp = Blueprint("open_links", __name__)
+ROLES = ("hr", "admin")
+
+
+def _page(status=200, error=None):
+    base_url = current_app.config["BASE_URL"]
+    return render_template("open_links/index.html", links=open_links.listing(), error=error,
+                           form=request.form, teams=Team.select().order_by(Team.path),
+                           url_of=lambda link: open_links.url_of(base_url, link)), status
+
+
+def _link(link_id):
+    link = OpenLink.get_or_none(OpenLink.id == link_id)
+    if link is None:
+        abort(404, "There is no such open link.")
+    return link
+
+
+@bp.get("/open-links")
+@staff(*ROLES)
+def index():
+    return _page()
+
+
+@bp.post("/open-links")
+@staff(*ROLES)
+def create():
+    try:
+        link = open_links.create(request.form.get("team"), request.form.get("label"),
+                                 current_user.person)
+    except open_links.OpenLinkError as error:
+        return _page(422, str(error))
+    return redirect(url_for("open_links.poster", link_id=link.id), 303)
+
+
+@bp.get("/open-links/<int:link_id>")
+@staff(*ROLES)
+def poster(link_id):
+    """A page to print: the title, the QR code, and the address for typing."""
+    link = _link(link_id)
+    return render_template("open_links/poster.html", link=link,
+                           url=open_links.url_of(current_app.config["BASE_URL"], link))
+
+
+@bp.get("/open-links/<int:link_id>/qr.svg")
+@staff(*ROLES)
+def qr_code(link_id):
+    link = _link(link_id)
+    svg = open_links.qr_svg(open_links.url_of(current_app.config["BASE_URL"], link),
+                            link.label)
+    download = request.args.get("download") == "1"
+    return Response(svg, mimetype="image/svg+xml", headers={
+        "Content-Disposition": f'{"attachment" if download else "inline"}; '
+                               f'filename="heard-open-link-{link.id}.svg"',
+        "Cache-Control": "private, no-store"})
+
+
+@bp.post("/open-links/<int:link_id>/revoke")
+@staff(*ROLES)
+def revoke(link_id):
+    link = _link(link_id)
+    if link.revoked_at is None:
+        open_links.revoke(link, current_user.person)
+    return redirect(url_for("open_links.index"), 303)

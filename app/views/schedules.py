@@ -1,0 +1,82 @@
+"""Recurring pulses, for HR and admins: the list, a form to add one, pause, resume,
+delete. Rounds are opened by `flask rounds tick`; the page says when the next is due."""
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from app import mails, outbox, schedules
+from app.models import Schedule, Survey, Team
+from app.models.surveys import CADENCES
+from app.views.access import staff
+
+bp = Blueprint("schedules", __name__)
+ROLES = ("hr", "admin")
+
+
+def _settings():
+    return current_app.extensions["heard_delivery"]
+
+
+def _page(status=200, error=None, form=None):
+    settings = _settings()
+    return render_template(
+        "schedules/index.html", schedules=schedules.listing(), error=error,
+        form=form or {}, surveys=Survey.select().where(Survey.active).order_by(Survey.title),
+        teams=Team.select().order_by(Team.path), cadences=CADENCES,
+        weekdays=schedules.WEEKDAYS, describe=schedules.describe,
+        when=lambda moment: mails.local_time(moment, settings.timezone),
+        timezone=settings.timezone.key, mail=outbox.status(), mail_route=settings.describe(),
+        reminder_days=settings.reminder_days), status
+
+
+@bp.get("/schedules")
+@staff(*ROLES)
+def index():
+    return _page()
+
+
+@bp.post("/schedules")
+@staff(*ROLES)
+def create():
+    form = request.form
+    cadence = form.get("cadence", "")
+    day = form.get("weekday") if cadence in schedules.DAYS_APART else form.get("day_of_month")
+    try:
+        schedules.create(form.get("survey"), form.get("team"), cadence, day or "",
+                         form.get("hour", ""), form.get("days", ""), current_user.person,
+                         _settings().timezone)
+    except schedules.ScheduleError as error:
+        return _page(422, str(error), form)
+    return redirect(url_for("schedules.index"), 303)
+
+
+def _schedule(schedule_id):
+    schedule = Schedule.get_or_none(Schedule.id == schedule_id)
+    if schedule is None:
+        abort(404, "There is no such schedule; it may have been deleted.")
+    return schedule
+
+
+@bp.post("/schedules/<int:schedule_id>/pause")
+@staff(*ROLES)
+def pause(schedule_id):
+    schedules.set_active(_schedule(schedule_id), False, current_user.person,
+                         _settings().timezone)
+    return redirect(url_for("schedules.index"), 303)
+
+
+@bp.post("/schedules/<int:schedule_id>/resume")
+@staff(*ROLES)
+def resume(schedule_id):
+    try:
+        schedules.set_active(_schedule(schedule_id), True, current_user.person,
+                             _settings().timezone)
+    except schedules.ScheduleError as error:
+        return _page(409, str(error))
+    return redirect(url_for("schedules.index"), 303)
+
+
+@bp.post("/schedules/<int:schedule_id>/delete")
+@staff(*ROLES)
+def delete(schedule_id):
+    schedules.delete(_schedule(schedule_id), current_user.person)
+    return redirect(url_for("schedules.index"), 303)
