@@ -14,7 +14,7 @@ from functools import cached_property
 import segno
 from peewee import fn
 
-from app import audit, links, pulses, scope
+from app import audit, links, plaintext, pulses, scope
 from app.db import write_transaction
 from app.models import Invitation, OpenLink, Round, Team, utcnow
 
@@ -31,6 +31,9 @@ def create(team_path, label, actor, now=None):
     if team is None:
         raise OpenLinkError("Choose one of the teams.")
     label = " ".join(str(label or "").split()) or f"Pulse for {team.name}"
+    if plaintext.FORBIDDEN.search(label):
+        raise OpenLinkError("The poster's title holds characters that cannot be printed "
+                            "(control characters or bytes that are not UTF-8).")
     if len(label) > MAX_LABEL:
         raise OpenLinkError(f"Keep the poster's title to {MAX_LABEL} characters.")
     salt = links.new_salt()

@@ -35,7 +35,11 @@ def create(survey_key, team_path, cadence, day, hour, days, actor, timezone, now
     for monthly and quarterly.
     """
     now = now or utcnow()
-    survey = Survey.get_or_none((Survey.key == str(survey_key or "")) & Survey.active)
+    survey_key = str(survey_key or "")
+    # A key no survey can have (NUL, which PostgreSQL refuses in any query, or
+    # overlong) is answered without asking the database.
+    survey = None if "\0" in survey_key or len(survey_key) > Survey.key.max_length else \
+        Survey.get_or_none((Survey.key == survey_key) & Survey.active)
     if survey is None:
         raise ScheduleError("Choose one of the surveys.")
     team = Team.by_path(team_path)

@@ -101,6 +101,8 @@ def test_hr_makes_an_open_link_and_gets_a_printable_qr_code(app, hr, client):
 @pytest.mark.parametrize(("form", "message"), [
     ({"team": "Nowhere"}, "Choose one of the teams"),
     ({"team": "Acme", "label": "x" * 121}, "120 characters"),
+    ({"team": "Acme", "label": "Ops\0poster"}, "cannot be printed"),
+    ({"team": "Acme", "label": "Ops\x07poster"}, "cannot be printed"),
 ])
 def test_a_bad_open_link_request_is_refused_with_a_sentence(app, hr, client, form, message):
     sign_in(client, hr)

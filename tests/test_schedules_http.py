@@ -50,6 +50,7 @@ def test_a_monthly_schedule_takes_the_day_of_the_month(app, hr_client):
 
 @pytest.mark.parametrize(("change", "message"), [
     ({"survey": "nope"}, "Choose one of the surveys"),
+    ({"survey": "week\0ly"}, "Choose one of the surveys"),
     ({"team": "Acme/Nowhere"}, "Choose one of the teams"),
     ({"cadence": "hourly"}, "The cadence must be one of"),
     ({"hour": "25"}, "The hour must be from 0 to 23"),

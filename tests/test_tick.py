@@ -225,6 +225,8 @@ def test_describe_reads_like_a_sentence():
 
 @pytest.mark.parametrize(("fields", "message"), [
     ({"survey_key": "nope"}, "Choose one of the surveys"),
+    ({"survey_key": "week\0ly"}, "Choose one of the surveys"),
+    ({"survey_key": "w" * 500}, "Choose one of the surveys"),
     ({"team_path": "Nowhere"}, "Choose one of the teams"),
     ({"team_path": "Acme\0"}, "Choose one of the teams"),
     ({"cadence": "daily"}, "The cadence must be one of"),
