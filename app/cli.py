@@ -9,7 +9,7 @@ from flask import current_app
 from flask.cli import AppGroup, FlaskGroup, with_appcontext
 
 from app import (
-    accounts, aggregates, board_site, exports, keys, roster, rounds, schema, surveys)
+    accounts, board_site, exports, keys, roster, rounds, schema, surveys, tick)
 from app.models import Person, Team
 
 
@@ -112,11 +112,8 @@ def rounds_open(survey, team_path, days):
 def rounds_close_due():
     """Close every round whose time is up and release its pending answers (cron-safe;
     `flask rounds tick` does this and more)."""
-    closed = rounds.close_due()
-    if closed:  # work the dashboards' figures out now, not at a leader's first view
-        config = current_app.config
-        aggregates.facts_for_rounds([r.id for r in closed], config["MIN_GROUP"],
-                                    config["MIN_GROUP_COMMENTS"])
+    closed = tick.close_due(current_app.config["MIN_GROUP"],
+                            current_app.config["MIN_GROUP_COMMENTS"])
     click.echo(f"closed {len(closed)} round(s)" + "".join(f"\n  {r.id} {r.name}" for r in closed))
 
 
@@ -148,7 +145,7 @@ def links_command(email, everyone):
 @with_appcontext
 def demo_command():
     """Load a demo company (only into an empty database) and print sign-in links."""
-    from app import demo, tick
+    from app import demo
     config, delivery = current_app.config, current_app.extensions["heard_delivery"]
     if not demo.database_is_empty():
         click.echo("the database already holds people; demo data not loaded")

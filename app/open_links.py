@@ -14,7 +14,7 @@ from functools import cached_property
 import segno
 from peewee import fn
 
-from app import audit, links, plaintext, pulses, scope
+from app import audit, links, plaintext, pulses, rounds, scope
 from app.db import write_transaction
 from app.models import Invitation, OpenLink, Round, Team, utcnow
 
@@ -106,20 +106,11 @@ def rounds_for(team, now=None):
 
 def counted_team(round_, team, min_group):
     """The group an answer for `team` is stored under: the same as an invited person
-    of that team gets, the smallest team at or above it (within the round) with at
-    least min_group people invited in its subtree, else the round's own team."""
+    of that team gets (rounds.counting_teams over the people invited)."""
     invited = dict(Invitation.select(Invitation.team, fn.COUNT(Invitation.id))
                    .where(Invitation.round == round_.id)
                    .group_by(Invitation.team).tuples())
-    teams = {t.id: t for t in round_.team.subtree()}
-    for candidate in [team] + team.ancestors():
-        if candidate.id == round_.team_id:
-            break
-        inside = sum(count for team_id, count in invited.items()
-                     if team_id in teams and scope.within(teams[team_id], candidate))
-        if inside >= min_group:
-            return candidate
-    return round_.team
+    return Team.get_by_id(rounds.counting_teams(round_.team, invited, min_group)[team.id])
 
 
 @dataclass

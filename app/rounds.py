@@ -66,6 +66,15 @@ def open_round(survey_key, team_path, days, min_group, now=None, closes_at=None)
 def _counting_teams(scope, people, min_group):
     """team id -> id of the smallest team at or above it, within scope, with at least
     min_group of these people in its subtree."""
+    return counting_teams(scope, Counter(person.team_id for person in people), min_group)
+
+
+def counting_teams(scope, headcount, min_group):
+    """For every team of scope's subtree, the id of the smallest team at or above it
+    (within scope) with at least min_group people in its subtree, else scope's.
+
+    headcount: team id -> people counted in that team itself (invited, or about to be).
+    """
     teams = {t.id: t for t in scope.subtree()}
 
     def upwards(team_id):
@@ -75,10 +84,13 @@ def _counting_teams(scope, people, min_group):
             team = teams[team.parent_id]
             yield team
 
-    in_subtree = Counter(team.id for person in people for team in upwards(person.team_id))
+    in_subtree = Counter()
+    for team_id, count in headcount.items():
+        for team in upwards(team_id):
+            in_subtree[team.id] += count
     return {team_id: next(team.id for team in upwards(team_id)
                           if in_subtree[team.id] >= min_group or team.id == scope.id)
-            for team_id in {person.team_id for person in people}}
+            for team_id in teams}
 
 
 def _overlapping_round(survey, team, now):

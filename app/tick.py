@@ -36,10 +36,7 @@ class TickReport:
 def tick(settings, base_url, min_group, min_group_comments, now=None, send=True):
     now = now or utcnow()
     report = TickReport()
-    report.closed = rounds.close_due(now)
-    if report.closed:  # work the dashboards' figures out now, not at a leader's first view
-        aggregates.facts_for_rounds([r.id for r in report.closed], min_group,
-                                    min_group_comments)
+    report.closed = close_due(min_group, min_group_comments, now)
     report.opened = schedules.open_due(min_group, settings.timezone, now)
     for round_ in Round.open_at(now).where(Round.invitations_queued_at.is_null()):
         queued = outbox.queue_invitations(round_, now)
@@ -54,6 +51,15 @@ def tick(settings, base_url, min_group, min_group_comments, now=None, send=True)
         report.delivery = outbox.deliver(settings, base_url, min_group, now,
                                          final_stage=len(settings.reminder_days))
     return report
+
+
+def close_due(min_group, min_group_comments, now=None):
+    """Close every round whose time is up (releasing what it holds) and work out its
+    dashboards now, not at a leader's first view. Returns the rounds closed."""
+    closed = rounds.close_due(now)
+    if closed:
+        aggregates.facts_for_rounds([r.id for r in closed], min_group, min_group_comments)
+    return closed
 
 
 def reminder_due(round_, reminder_days, now):

@@ -24,10 +24,16 @@ def open_link(token):
     invitation = links.invitation_for_token(token)
     if invitation is None:
         return invalid_link()
+    start_session(SESSION_KEY, invitation=invitation.id)
+    return redirect(url_for("employee.pulse"), 303)
+
+
+def start_session(key, **state):
+    """A fresh session from a link (an invitation's or a poster's), for
+    PULSE_SESSION_MINUTES; whatever the browser held before is dropped."""
     session.clear()
     minutes = current_app.config["PULSE_SESSION_MINUTES"]
-    session[SESSION_KEY] = {"invitation": invitation.id, "until": int(time.time()) + 60 * minutes}
-    return redirect(url_for("employee.pulse"), 303)
+    session[key] = {**state, "until": int(time.time()) + 60 * minutes}
 
 
 @bp.get("/pulse")

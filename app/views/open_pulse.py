@@ -11,7 +11,7 @@ from flask import Blueprint, abort, current_app, redirect, request, session, url
 from app import forms, open_links, pulses
 from app.models import OpenLink, Round
 from app.views.access import public
-from app.views.employee import invalid_link
+from app.views.employee import invalid_link, start_session
 from app.views.limits import limit_open_answers, remember_device
 from app.views.rendering import render
 
@@ -25,9 +25,7 @@ def open_link(token):
     link = open_links.link_for_token(token)
     if link is None:
         return invalid_link(poster=True)
-    session.clear()
-    minutes = current_app.config["PULSE_SESSION_MINUTES"]
-    session[SESSION_KEY] = {"link": link.id, "until": int(time.time()) + 60 * minutes}
+    start_session(SESSION_KEY, link=link.id)
     return remember_device(redirect(url_for("open_pulse.choose_team"), 303))
 
 
