@@ -8,7 +8,7 @@ from flask_htmx import HTMX
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from app import keys, models
+from app import aggregates, keys, models
 from app.db import DatabaseURLError, database_from_url, db
 from app.settings import DEFAULTS, FLAGS
 
@@ -134,6 +134,9 @@ def _bind_database(app):
     # checkpoints and deletes the WAL every time (about 4x slower per submission).
     db.initialize(database)
     models.bind_storage_options(database)
+    # Figures cached per round id belong to the database bound before (round 1 of one
+    # database is not round 1 of the next).
+    aggregates.forget_cached_facts()
 
 
 def _load_keyring(app):

@@ -1,7 +1,6 @@
 """The database handle every model binds to, and how a URL becomes a database."""
 import fcntl
 import threading
-import time
 from contextlib import contextmanager
 from urllib.parse import urlsplit
 
@@ -115,25 +114,12 @@ def write_transaction():
         yield
 
 
-# A quiet server checkpoints after every release; a busy one at most this often per
-# worker, since each attempt costs an fsync and the log cycles by itself under load.
-CHECKPOINT_EVERY_SECONDS = 5
-_last_checkpoint = [float("-inf")]
-
-
-def checkpoint():
-    """Fold the SQLite write-ahead log back into the database and empty it.
-
-    Called after a batch release so that the log stops holding the frames in which
-    each answer arrived beside its participation row. It never waits: when other
-    connections are busy it does what it can and the next release tries again (under
-    such load the log also cycles, and overwrites old frames, by itself).
-    """
-    if not is_sqlite() or time.monotonic() - _last_checkpoint[0] < CHECKPOINT_EVERY_SECONDS:
+@contextmanager
+def writers_waiting():
+    """Keep SQLite's writers of every worker in line, without a transaction: for work
+    that cannot run inside one (VACUUM). Nothing on PostgreSQL."""
+    if not is_sqlite():
+        yield
         return
-    _last_checkpoint[0] = time.monotonic()
-    db.execute_sql("PRAGMA busy_timeout = 0")
-    try:
-        db.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-    finally:
-        db.execute_sql(f"PRAGMA busy_timeout = {SQLITE_PRAGMAS['busy_timeout']}")
+    with _writers.held(db.obj.database):
+        yield

@@ -74,7 +74,7 @@ def load_demo(surveys_dir, min_group, now=None, seed=7, timezone=None):
         round_ = rounds.open_round("weekly", COMPANY, 5, min_group, now=opened)
         _answer(round_, rng, share=rng.uniform(0.74, 0.9), min_group=min_group,
                 drift=(4 - weeks_ago) * 0.12, when=opened + timedelta(hours=2))
-        rounds.close_round(round_, now=round_.closes_at)
+        rounds.close_round(round_, min_group, now=round_.closes_at)
     _answer_in_public(Round.get_by_id(round_.id), rng, now - timedelta(days=2))
     current = rounds.open_round("weekly", COMPANY, 7, min_group, now=now - timedelta(days=1))
     _answer(current, rng, share=0.34, min_group=min_group, drift=0.4,

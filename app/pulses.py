@@ -1,8 +1,9 @@
 """Answering a pulse: what the employee is asked and where it counts, and recording it.
 
-A submission is sealed into the pending pool together with the participation row,
-in one transaction, then acknowledged. It reaches the results only in a shuffled
-batch of at least k (app.releases), never on its own.
+A submission is sealed into its group's pending pool (under the pool's own key, see
+app.pending_keys) together with the participation row, in one transaction, then
+acknowledged. It reaches the results only in a shuffled batch of at least k
+(app.releases), never on its own.
 """
 import json
 import logging
@@ -11,9 +12,9 @@ from functools import cached_property
 
 from peewee import DatabaseError, IntegrityError, fn
 
-from app import blobs, keys, releases
+from app import releases
 from app.db import Statement, write_transaction
-from app.models import Invitation, Participation, PendingAnswer, Team, random_id, utcnow
+from app.models import Invitation, Participation, Round, Team, utcnow
 
 MAX_COMMENT_CHARS = 2000
 log = logging.getLogger(__name__)
@@ -137,32 +138,32 @@ def _checked_payload(round_, scores, comments, now):
 
 
 def _store(round_, counted_team_id, person_id, payload, batch_size):
-    """Seal the answer into the pending pool (with the participation row, for a
+    """Seal the answer into its group's pending pool (with the participation row, for a
     person) in one transaction, then release a batch if one is due."""
-    pending_id = random_id()
-    sealed = keys.current().seal(
-        round_.data_key_id, json.dumps(payload).encode(),
-        blobs.place("pending_answer", "sealed", pending_id, round_.id))
     try:
         with write_transaction():
+            if not _STILL_OPEN.execute(round_.id).fetchone():
+                # Checked again under the write lock: an answer sent as the round
+                # closed would otherwise land after the close had settled its pools.
+                raise RoundClosed()
             if person_id is not None:
                 _INSERT_PARTICIPATION.execute(round_.id, person_id)
-            _INSERT_PENDING.execute(pending_id, round_.id, counted_team_id, sealed)
+            releases.add_pending(round_.id, counted_team_id, payload)
     except IntegrityError:
         raise AlreadyAnswered() from None
     try:
         releases.release_if_due(round_, counted_team_id, batch_size)
     except DatabaseError as error:
-        # The answer is safely stored; the next submission (or the close) releases it.
+        # The answer is safely stored; the next submission (or the tick) releases it.
         log.warning("batch release deferred: %s", type(error).__name__)
 
 
-# The two writes of every submission, their SQL written once per worker (app.db.Statement).
+# The writes of every submission, their SQL written once per worker (app.db.Statement).
+_STILL_OPEN = Statement(
+    lambda round_id: Round.select(Round.id).where(Round.id == round_id,
+                                                  Round.closed_at.is_null()))
 _INSERT_PARTICIPATION = Statement(
     lambda round_id, person_id: Participation.insert(round=round_id, person=person_id))
-_INSERT_PENDING = Statement(
-    lambda row_id, round_id, team_id, sealed: PendingAnswer.insert(
-        id=row_id, round=round_id, team=team_id, sealed=sealed))
 
 
 def _checked_scores(questions, scores):

@@ -1,88 +1,237 @@
 """Batch release: pending answers move into the results in shuffled batches of at least k.
 
-A team's results therefore never change by one person's answer: each release adds
-k or more respondents at once (a round's close releases the rest). Each batch is
-re-sealed under new random ids, in a transaction of its own, so nothing ties a
-result row to the submission (or the participation row) it came from.
+Each group's answers wait in a pool (round × group), sealed under the pool's pending
+key (app.pending_keys), never under the round's data key. Three rules keep every batch
+at k or more, the close included:
+
+- during the round a pool keeps k answers: when 2k wait, all but k are released, the
+  k kept chosen at random and sealed again under a new pending key;
+- at the close, a pool of k or more is released whole; a smaller one (a group that
+  never reached k) is merged into the group above, deepest groups first; what is
+  still under k at the round's own team is discarded — it could never be shown, and
+  keeping it would tie answers to fewer than k people;
+- after every release the older pending keys are destroyed, so what a submission left
+  behind (log frames, dead tuples, archives) no longer opens.
+
+Released answers are re-sealed under the round's data key with new random ids, in
+shuffled order, in one transaction per batch; tallies are added in key order, so no
+row order follows one person's answer.
 """
 import json
+import logging
 import secrets
 from collections import Counter
 
 from peewee import EXCLUDED, fn
 
-from app import blobs, keys, themes
-from app.db import Statement, checkpoint, write_transaction
+from app import blobs, keys, pending_keys, storage, themes
+from app.db import Statement, write_transaction
 from app.models import (
     AnswerCount, Comment, CommentTheme, PendingAnswer, Question, Response, Round, TeamTally,
-    Theme)
+    Theme, random_id)
 
+log = logging.getLogger(__name__)
 _shuffle = secrets.SystemRandom().shuffle
+# Sealed pending answers are padded to one of these sizes (bytes, doubling from the
+# smallest), so the length of a remnant found in a log cannot be matched to the
+# length of a released answer or comment.
+PAD_MIN = 512
 # Run after every submission, so its SQL is written once per worker (app.db.Statement).
 _COUNT_PENDING = Statement(
     lambda round_id, team_id: PendingAnswer.select(fn.COUNT(PendingAnswer.id))
     .where(PendingAnswer.round == round_id, PendingAnswer.team == team_id))
+_INSERT_PENDING = Statement(
+    lambda row_id, round_id, team_id, sealed: PendingAnswer.insert(
+        id=row_id, round=round_id, team=team_id, sealed=sealed))
 
 
-def release_if_due(round_, team_id, batch_size):
-    """Release the team's pending answers if there are at least batch_size of them."""
-    pending = _COUNT_PENDING.execute(round_.id, team_id).fetchone()[0]
-    if pending >= batch_size:
-        return release_batch(round_, team_id, batch_size)
+# -- the pool ------------------------------------------------------------------------
+def padded(payload):
+    """The payload as JSON, padded with spaces (which JSON ignores) to its bucket."""
+    data = json.dumps(payload).encode()
+    size = max(PAD_MIN, 1 << (len(data) - 1).bit_length())
+    return data + b" " * (size - len(data))
+
+
+def add_pending(round_id, team_id, payload):
+    """Seal a payload under its pool's current pending key and insert it. Call inside
+    the submission's write transaction."""
+    pending_keys.lock_pool(round_id, team_id, exclusive=False)
+    generation, aead = pending_keys.current(round_id, team_id)
+    row_id = random_id()
+    _INSERT_PENDING.execute(row_id, round_id, team_id, _seal(aead, generation, payload,
+                                                            row_id, round_id))
+
+
+def _seal(aead, generation, payload, row_id, round_id):
+    return blobs.seal(aead, generation, padded(payload),
+                      blobs.place("pending_answer", "sealed", row_id, round_id))
+
+
+def _take(round_id, team_id):
+    """Delete the pool's pending answers and return their payloads, in random order.
+    Two releases racing for one pool are safe: DELETE … RETURNING runs in one SQLite
+    writer at a time, and the release holds the pool's lock on PostgreSQL."""
+    pending_keys.lock_pool(round_id, team_id, exclusive=True)
+    taken = (PendingAnswer.delete()
+             .where(PendingAnswer.round == round_id, PendingAnswer.team == team_id)
+             .returning(PendingAnswer.id, PendingAnswer.sealed).tuples().execute())
+    by_generation = pending_keys.keys_of(round_id, team_id)
+    payloads = []
+    for row_id, sealed in taken:
+        payload = _opened(by_generation, bytes(sealed),
+                          blobs.place("pending_answer", "sealed", bytes(row_id), round_id))
+        if payload is None:
+            # Only after the database server lost its unlogged keys (a crash): nobody
+            # can open the answer any more; say so, without a count.
+            log.warning("round %s: a pending answer whose key was lost is dropped", round_id)
+        else:
+            payloads.append(payload)
+    _shuffle(payloads)
+    return payloads
+
+
+def _opened(by_generation, sealed, place):
+    """A pending payload, opened with its pool key, or — sealed before pending keys
+    existed (an upgrade) — with the round's data key; None when neither opens it."""
+    aead = by_generation.get(blobs.key_id_of(sealed))
+    try:
+        if aead is not None:
+            return json.loads(blobs.open_blob(aead, sealed, place))
+    except blobs.BlobError:
+        pass  # a generation number that happens to equal an old data key's id
+    try:
+        return json.loads(keys.current().open(sealed, place))
+    except blobs.BlobError:
+        return None
+
+
+def _put_back(round_id, team_id, payloads):
+    """Seal kept payloads under a new generation of the pool's key; returns it."""
+    generation, aead = pending_keys.new_generation(round_id, team_id)
+    for payload in payloads:
+        row_id = random_id()
+        _INSERT_PENDING.execute(row_id, round_id, team_id,
+                                _seal(aead, generation, payload, row_id, round_id))
+    return generation
+
+
+# -- releasing -----------------------------------------------------------------------
+def release_if_due(round_, team_id, k):
+    """Release all but k of a pool's answers once 2k wait. Returns how many."""
+    if _waiting(round_.id, team_id) >= 2 * k:
+        return release_pool(round_, team_id, k, keep=k)
     return 0
 
 
-def release_due(batch_size, now=None):
-    """Release every full batch waiting in an open round (one a submission left
-    pending when its own release failed). Returns how many answers were released."""
+def release_due(k, now=None):
+    """Release every pool of an open round where 2k wait (one a submission left full
+    when its own release failed). Returns how many answers were released."""
     waiting = (PendingAnswer.select(PendingAnswer.round, PendingAnswer.team)
                .where(PendingAnswer.round.in_(Round.open_at(now).select(Round.id)))
                .group_by(PendingAnswer.round, PendingAnswer.team)
-               .having(fn.COUNT(PendingAnswer.id) >= batch_size).tuples())
+               .having(fn.COUNT(PendingAnswer.id) >= 2 * k).tuples())
     released = 0
     for round_id, team_id in list(waiting):
-        released += release_batch(Round.get_by_id(round_id), team_id, batch_size)
+        released += release_pool(Round.get_by_id(round_id), team_id, k, keep=k)
     return released
 
 
-def release_round(round_):
-    """Release everything pending in a round, whatever the batch sizes (at close)."""
-    team_ids = [row.team_id for row in PendingAnswer.select(PendingAnswer.team)
-                .where(PendingAnswer.round == round_.id).distinct()]
-    return sum(release_batch(round_, team_id, batch_size=1) for team_id in team_ids)
-
-
-def release_batch(round_, team_id, batch_size):
-    """Move a team's pending answers into the results if at least batch_size wait.
-
-    Returns how many were released. Two releases racing for the same team are safe:
-    the pending rows are taken with DELETE … RETURNING, which SQLite runs in one
-    writer at a time and PostgreSQL row-locks, so no answer is released twice.
-    """
+def release_pool(round_, team_id, k, keep):
+    """Move all but `keep` of a pool's answers into the results, if that leaves a batch
+    of at least k; the kept ones go back under a new pending key, and the older keys
+    are destroyed. Returns how many were released."""
     keyring = keys.current()
     try:
         with write_transaction():
-            taken = list(PendingAnswer.delete()
-                         .where(PendingAnswer.round == round_.id, PendingAnswer.team == team_id)
-                         .returning(PendingAnswer.id, PendingAnswer.sealed).tuples().execute())
-            if not taken or len(taken) < batch_size:
-                raise _TooFew()  # rolls the delete back
-            payloads = [json.loads(keyring.open(
-                bytes(sealed), blobs.place("pending_answer", "sealed", bytes(row_id), round_.id)))
-                for row_id, sealed in taken]
+            payloads = _take(round_.id, team_id)
+            if len(payloads) - keep < k:
+                raise _TooFew()  # another release took them: roll the take back
+            kept, batch = payloads[:keep], payloads[keep:]
+            generation = _put_back(round_.id, team_id, kept) if kept else None
             questions = {q.key: q for q in
                          Question.select().where(Question.survey == round_.survey_id)}
-            _insert_responses(keyring, round_, team_id, payloads)
-            _insert_comments(keyring, round_, team_id, payloads, questions)
-            _add_to_tallies(round_, team_id, payloads, questions)
+            _insert_responses(keyring, round_, team_id, batch)
+            _insert_comments(keyring, round_, team_id, batch, questions)
+            _add_to_tallies(round_, team_id, batch, questions)
     except _TooFew:
         return 0
-    checkpoint()
-    return len(taken)
+    pending_keys.destroy(round_.id, team_id, below=generation)
+    storage.checkpoint()
+    return len(batch)
 
 
 class _TooFew(Exception):
-    """Fewer pending answers than a batch needs (another release took them)."""
+    """Fewer pending answers than the release needs."""
+
+
+def release_round(round_, k, parents):
+    """Release everything pending in a closed round, never in a batch under k.
+
+    parents: {group team id: the group above it, or None at the round's own team}
+    (rounds.parent_groups). A pool under k is handed to the group above, deepest
+    first; if the round's own team then holds between 1 and k - 1, the smallest
+    other pool joins it (the counting rule of rounds.counting_teams, applied to who
+    answered); only when nothing is left to join is it discarded. Returns how many
+    answers were released.
+    """
+    top = round_.team_id
+    for team_id in _pools_left(round_.id) - set(parents):
+        # A pool of a group the invitations do not name (none today, but an old
+        # database may have one) joins the round's own team.
+        _hand_up(round_.id, team_id, top)
+    for group in sorted(parents, key=lambda g: (-_depth(parents, g), g)):
+        if group != top and 0 < _waiting(round_.id, group) < k:
+            _hand_up(round_.id, group, parents[group])
+    while 0 < _waiting(round_.id, top) < k:
+        others = {g: _waiting(round_.id, g) for g in _pools_left(round_.id) - {top}}
+        if not others:
+            _discard(round_.id, top)
+            break
+        _hand_up(round_.id, min(others, key=lambda g: (others[g], g)), top)
+    released = sum(release_pool(round_, group, k, keep=0) for group in _pools_left(round_.id))
+    pending_keys.destroy_round(round_.id)
+    return released
+
+
+def _depth(parents, group):
+    depth, above = 0, parents[group]
+    while above is not None:
+        depth, above = depth + 1, parents.get(above)
+    return depth
+
+
+def _waiting(round_id, team_id):
+    return _COUNT_PENDING.execute(round_id, team_id).fetchone()[0]
+
+
+def _pools_left(round_id):
+    return {row[0] for row in PendingAnswer.select(PendingAnswer.team)
+            .where(PendingAnswer.round == round_id).distinct().tuples()}
+
+
+def _hand_up(round_id, team_id, parent_id):
+    """Move a small pool's answers into the pool of the group above."""
+    with write_transaction():
+        payloads = _take(round_id, team_id)
+        pending_keys.lock_pool(round_id, parent_id, exclusive=True)
+        generation, aead = pending_keys.current(round_id, parent_id)
+        for payload in payloads:
+            row_id = random_id()
+            _INSERT_PENDING.execute(row_id, round_id, parent_id,
+                                    _seal(aead, generation, payload, row_id, round_id))
+    pending_keys.destroy(round_id, team_id)
+
+
+def _discard(round_id, team_id):
+    """Drop a pool that ends the round under k at the round's own team with no other
+    pool to join: no result could show it, and keeping it would leave answers tied to
+    fewer than k people."""
+    with write_transaction():
+        _take(round_id, team_id)
+    pending_keys.destroy(round_id, team_id)
+    log.warning("round %s: answers of fewer than k people at its top team were not kept",
+                round_id)
 
 
 def _insert_responses(keyring, round_, team_id, payloads):
@@ -122,11 +271,15 @@ def _insert_comments(keyring, round_, team_id, payloads, questions):
 
 
 def _add_to_tallies(round_, team_id, payloads, questions):
-    """Add a batch to the team's counts: one upsert per table, no read."""
-    counts = Counter((key, value) for payload in payloads
+    """Add a batch to the team's counts: one upsert per table, no read.
+
+    Rows go in key order: created in the order the batch first met each value, their
+    storage order would spell out one person's answers (the first one's, in full)."""
+    counts = Counter((questions[key].id, value) for payload in payloads
                      for key, value in payload["scores"].items())
-    rows = [{"round": round_.id, "team": team_id, "question": questions[key].id,
-             "value": value, "count": count} for (key, value), count in counts.items()]
+    rows = [{"round": round_.id, "team": team_id, "question": question_id,
+             "value": value, "count": count}
+            for (question_id, value), count in sorted(counts.items())]
     if rows:
         (AnswerCount.insert_many(rows)
          .on_conflict(conflict_target=[AnswerCount.round, AnswerCount.team,
@@ -137,5 +290,3 @@ def _add_to_tallies(round_, team_id, payloads, questions):
      .on_conflict(conflict_target=[TeamTally.round, TeamTally.team],
                   update={TeamTally.respondents: TeamTally.respondents + len(payloads)})
      .execute())
-
-

@@ -3,7 +3,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import timedelta
 
-from app import keys, links, releases
+from app import keys, links, releases, storage
 from app.db import db
 from app.models import Invitation, PendingAnswer, Person, Round, Survey, Team, utcnow
 
@@ -70,27 +70,78 @@ def _counting_teams(scope, people, min_group):
 
 
 def counting_teams(scope, headcount, min_group):
-    """For every team of scope's subtree, the id of the smallest team at or above it
-    (within scope) with at least min_group people in its subtree, else scope's.
+    """For every team of scope's subtree, the id of the group its people are counted
+    (and their answers stored) in: a group is a team with the people of its subtree
+    not already counted lower down, and holds at least min_group of them.
 
     headcount: team id -> people counted in that team itself (invited, or about to be).
+
+    Built bottom-up: a team whose own people plus those left over from below reach
+    min_group is a group; the rest is handed up. The scope is the last group; if it
+    ends up with between 1 and min_group - 1 people (say a company's CEO and its HR),
+    it takes in its smallest group below, and again, until it holds enough. So no
+    stored group ever describes fewer than min_group people — a team's *subtree*
+    being large enough is not enough when its members are counted elsewhere.
     """
     teams = {t.id: t for t in scope.subtree()}
+    children = {team_id: [] for team_id in teams}
+    for team in teams.values():
+        if team.id != scope.id:
+            children[team.parent_id].append(team.id)
+    group_of, members = {}, Counter()
 
-    def upwards(team_id):
-        team = teams[team_id]
-        yield team
-        while team.id != scope.id:
-            team = teams[team.parent_id]
-            yield team
+    def gather(team_id):
+        """Teams (and their headcount) below team_id not yet in a group."""
+        left, count = [team_id], headcount.get(team_id, 0)
+        for child_id in sorted(children[team_id]):
+            child_left, child_count = gather(child_id)
+            left += child_left
+            count += child_count
+        if team_id != scope.id and count >= min_group:
+            group_of.update(dict.fromkeys(left, team_id))
+            members[team_id] = count
+            return [], 0
+        return left, count
 
-    in_subtree = Counter()
-    for team_id, count in headcount.items():
-        for team in upwards(team_id):
-            in_subtree[team.id] += count
-    return {team_id: next(team.id for team in upwards(team_id)
-                          if in_subtree[team.id] >= min_group or team.id == scope.id)
-            for team_id in teams}
+    left, count = gather(scope.id)
+    group_of.update(dict.fromkeys(left, scope.id))
+    members[scope.id] = count
+    while 0 < members[scope.id] < min_group:
+        top = [g for g in members if g != scope.id and _group_above(g, group_of, teams,
+                                                                   scope) == scope.id]
+        if not top:
+            break  # the whole scope has fewer than min_group people: nothing to merge
+        absorbed = min(top, key=lambda g: (members[g], g))
+        for team_id, group_id in group_of.items():
+            if group_id == absorbed:
+                group_of[team_id] = scope.id
+        members[scope.id] += members.pop(absorbed)
+    return group_of
+
+
+def _group_above(group_id, group_of, teams, scope):
+    """The group a group hands its answers up to: that of its team's parent."""
+    if group_id == scope.id:
+        return None
+    return group_of[teams[group_id].parent_id]
+
+
+def parent_groups(round_):
+    """{group team id: the group above it, or None for the round's own team}, for the
+    groups this round's answers are stored under (app.releases merges a pool that ends
+    the round below k into the group above)."""
+    teams = {t.id: t for t in round_.team.subtree()}
+    group_of = dict(Invitation.select(Invitation.team, Invitation.counted_team)
+                    .where(Invitation.round == round_.id).distinct().tuples())
+    groups = set(group_of.values()) | {round_.team_id}
+
+    def above(team_id):
+        team_id = teams[team_id].parent_id
+        while team_id not in groups:
+            team_id = teams[team_id].parent_id
+        return team_id
+
+    return {g: (None if g == round_.team_id else above(g)) for g in groups}
 
 
 def _overlapping_round(survey, team, now):
@@ -102,25 +153,33 @@ def _overlapping_round(survey, team, now):
     return None
 
 
-def close_round(round_, now=None):
-    """Mark a round closed, then release every answer still pending in it. Returns
+def close_round(round_, min_group, now=None):
+    """Mark a round closed, then settle every pending pool in it (app.releases: no
+    batch under min_group) and rebuild what arrival order could describe. Returns
     False when it was closed already (by another tick a moment ago, say)."""
     closed = (Round.update(closed_at=now or utcnow())
               .where(Round.id == round_.id, Round.closed_at.is_null()).execute())
-    releases.release_round(round_)
+    _settle(round_, min_group)
     return bool(closed)
 
 
-def close_due(now=None):
+def _settle(round_, min_group):
+    releases.release_round(round_, min_group, parent_groups(round_))
+    storage.rebuild_after_close()
+
+
+def close_due(min_group, now=None):
     """Close every round whose time is up. Returns the rounds closed.
 
-    Also releases answers left pending in rounds closed earlier: one that was being
+    Also settles answers left pending in rounds closed earlier: one that was being
     sent at the very moment of the close commits after the close's own release.
     """
-    due = [round_ for round_ in Round.due_to_close(now) if close_round(round_, now)]
-    for round_ in Round.select().where(Round.closed_at.is_null(False),
-                                       Round.id.in_(PendingAnswer.select(PendingAnswer.round))):
-        releases.release_round(round_)
+    due = [round_ for round_ in list(Round.due_to_close(now))
+           if close_round(round_, min_group, now)]
+    late = list(Round.select().where(Round.closed_at.is_null(False),
+                                     Round.id.in_(PendingAnswer.select(PendingAnswer.round))))
+    for round_ in late:
+        _settle(round_, min_group)
     return due
 
 

@@ -56,7 +56,7 @@ def tick(settings, base_url, min_group, min_group_comments, now=None, send=True)
 def close_due(min_group, min_group_comments, now=None):
     """Close every round whose time is up (releasing what it holds) and work out its
     dashboards now, not at a leader's first view. Returns the rounds closed."""
-    closed = rounds.close_due(now)
+    closed = rounds.close_due(min_group, now)
     if closed:
         aggregates.facts_for_rounds([r.id for r in closed], min_group, min_group_comments)
     return closed

@@ -7,7 +7,7 @@ import random
 import pytest
 from peewee import AutoField, DateField, DateTimeField, TimeField
 
-from app import blobs, keys
+from app import blobs, keys, rounds
 from app.db import db, is_sqlite
 from app.models import (
     ANONYMOUS_MODELS, Comment, Invitation, Participation, PendingAnswer, Response, TeamTally)
@@ -18,7 +18,7 @@ SECRET_COMMENT = "Zebra-aubergine 4711: the night shift rota is unfair"
 
 def test_comment_text_never_appears_in_the_database_in_clear(app, make_round):
     round_ = make_round()
-    for invitation in invitations_of(round_)[:7]:  # one batch released, two pending
+    for invitation in invitations_of(round_)[:12]:  # one batch of 5 released, 7 waiting
         answer(invitation, comment=SECRET_COMMENT)
     needle = SECRET_COMMENT.encode()
     if is_sqlite():
@@ -35,7 +35,7 @@ def test_comment_text_never_appears_in_the_database_in_clear(app, make_round):
             for row in model.select().tuples():
                 assert not any(needle in (bytes(v) if isinstance(v, (bytes, memoryview))
                                           else str(v).encode()) for v in row)
-    assert Comment.select().count() == 5 and PendingAnswer.select().count() == 2
+    assert Comment.select().count() == 5 and PendingAnswer.select().count() == 7
 
 
 def open_response(row):
@@ -47,6 +47,7 @@ def test_a_blob_moved_to_another_row_fails_to_decrypt(make_round):
     round_ = make_round()
     for invitation, value in zip(invitations_of(round_), [1, 2, 3, 4, 5]):
         answer(invitation, value=value, comment=f"comment {value}")
+    rounds.close_round(round_, 5)
     first, second = list(Response.select())[:2]
     assert open_response(first) != open_response(second)
     Response.update(sealed=first.sealed).where(Response.id == second.id).execute()
@@ -59,6 +60,7 @@ def test_a_blob_moved_to_another_table_or_round_fails_to_decrypt(make_round):
     round_ = make_round()
     for invitation in invitations_of(round_)[:5]:
         answer(invitation, comment="words")
+    rounds.close_round(round_, 5)
     response, comment = Response.select().first(), Comment.select().first()
     keyring = keys.current()
     with pytest.raises(blobs.BlobError):
@@ -72,6 +74,7 @@ def test_destroying_a_round_key_erases_its_answers(make_round):
     round_ = make_round()
     for invitation in invitations_of(round_)[:5]:
         answer(invitation)
+    rounds.close_round(round_, 5)
     keys.destroy_data_key(round_.data_key)
     fresh = keys.Keyring.load(keys.current().path)  # a restart: nothing cached
     row = Response.select().first()
@@ -109,7 +112,9 @@ def fingerprint(comment):
 
 def test_thirty_known_order_submissions_cannot_be_reattached(make_round):
     round_, submitted = submit_thirty_in_known_order(make_round)
-    assert PendingAnswer.select().count() == 0  # 20 + 10: all released in batches of 5
+    assert PendingAnswer.select().count() == 10  # each group keeps 5 back until the close
+    rounds.close_round(round_, 5)
+    assert PendingAnswer.select().count() == 0  # all released, in batches of 5
     comments = list(Comment.select())  # storage order, no ORDER BY
     positions = [fingerprint(comment) for comment in comments]
     assert sorted(positions) == list(range(30))

@@ -116,7 +116,7 @@ def invalid_link_cases(round_, invitation):
 def test_every_invalid_link_gets_the_same_friendly_404(client, round_, invitation, case):
     path = invalid_link_cases(round_, invitation).get(case, personal_path(invitation))
     if case == "closed":
-        rounds.close_round(round_)
+        rounds.close_round(round_, 5)
     if case == "expired":
         past = utcnow() - timedelta(minutes=1)
         Round.update(closes_at=past).where(Round.id == round_.id).execute()
@@ -135,7 +135,7 @@ def test_the_pulse_without_a_session_is_not_found(client, round_):
 
 def test_a_session_ends_when_its_round_closes(client, round_, invitation):
     open_pulse(client, invitation)
-    rounds.close_round(round_)
+    rounds.close_round(round_, 5)
     assert client.get("/pulse").status_code == 404
 
 
@@ -198,7 +198,7 @@ def test_an_htmx_request_for_an_invalid_link_gets_the_fragment(client):
 
 def test_a_round_that_closes_before_send_gets_the_invalid_link_page(client, round_, invitation):
     html = open_pulse(client, invitation)
-    rounds.close_round(round_)
+    rounds.close_round(round_, 5)
     response = client.post("/pulse", data=form_answers(round_, csrf_token=csrf_token(html)))
     assert response.status_code == 404
     assert Participation.select().count() == 0

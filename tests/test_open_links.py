@@ -9,7 +9,8 @@ from app.db import db
 from app.models import (
     AuditEntry, Comment, OpenLink, Participation, PendingAnswer, Response, TeamTally)
 from app.roster import import_roster
-from tests.conftest import build_app, csrf_token, form_answers, roster_csv, sign_in
+from tests.conftest import (
+    answer, build_app, csrf_token, form_answers, invitations_of, roster_csv, sign_in)
 
 TEAMS = {"Acme/Ops/Warehouse": 3, "Acme/Ops/Drivers": 6, "Acme/Sales": 5}
 
@@ -136,11 +137,15 @@ def test_someone_answers_through_the_poster_anonymously(app, link, round_):
     with app.app_context():
         assert Participation.select().count() == 0  # nobody to record
         assert PendingAnswer.select().count() == 1
-        # Warehouse has 3 people invited: the answer waits under Ops, like theirs do.
-        assert PendingAnswer.get().team.path == "Acme/Ops"
-    # The comment, released with the rest at close, carries no author.
+        # Warehouse has 3 people invited and Ops none of its own, so the answer waits
+        # at Acme, where theirs do (app.rounds.counting_teams).
+        assert PendingAnswer.get().team.path == "Acme"
+    # The comment, released at the close with four answers of the same group (a pool
+    # never goes out under k), carries no author.
     with app.app_context():
-        rounds.close_round(round_)
+        for invitation in [i for i in invitations_of(round_) if i.team.path == "Acme/Sales"][:4]:
+            answer(invitation)
+        rounds.close_round(round_, 5)
         assert Comment.get().author is None
 
 
@@ -158,7 +163,7 @@ def test_only_teams_of_the_links_subtree_may_be_chosen(app, link, round_):
 
 
 def test_answers_through_the_poster_reach_results_only_in_batches_of_k(app, link, round_):
-    for n in range(4):
+    for n in range(9):
         client = client_at(app, f"10.0.1.{n}")
         assert send(client, app, round_, start(client, app, link, "Acme/Ops/Drivers")
                     ).status_code == 200
@@ -167,7 +172,8 @@ def test_answers_through_the_poster_reach_results_only_in_batches_of_k(app, link
     client = client_at(app, "10.0.0.2")
     send(client, app, round_, start(client, app, link, "Acme/Ops/Drivers"))
     with app.app_context():
-        assert Response.select().count() == 5 and PendingAnswer.select().count() == 0
+        # 10 waiting: 5 released, 5 kept for the close.
+        assert Response.select().count() == 5 and PendingAnswer.select().count() == 5
 
 
 def test_a_poster_used_faster_than_the_limit_gets_a_clear_429(app, link, round_):

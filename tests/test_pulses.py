@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import pytest
 
-from app import blobs, dashboard, keys, pulses, releases, rounds
+from app import blobs, dashboard, pending_keys, pulses, releases, rounds
 from app.models import (
     AnswerCount, Comment, Participation, PendingAnswer, Question, Response, Team, TeamTally, utcnow)
 from tests.conftest import answer, full_scores, invitations_of
@@ -26,32 +26,35 @@ def test_an_answer_waits_in_the_pending_pool_with_its_participation(make_round):
     assert Response.select().count() == 0
 
 
-def test_k_answers_release_one_shuffled_batch_into_the_results(make_round):
+def test_2k_waiting_answers_release_k_and_keep_k_in_the_pool(make_round):
     round_ = make_round()
-    for invitation in invitations_of(round_)[:5]:
+    for invitation in invitations_of(round_)[:9]:
         answer(invitation, value=4, comment="More focus time please")
-    assert PendingAnswer.select().count() == 0
+    assert (PendingAnswer.select().count(), Response.select().count()) == (9, 0)
+    answer(invitations_of(round_)[9], value=4, comment="More focus time please")
+    # Kept back so that the close never has fewer than k left to release on their own.
+    assert PendingAnswer.select().count() == 5
     assert Response.select().count() == 5
     assert Comment.select().count() == 5
-    tally = TeamTally.get()
-    assert tally.respondents == 5
+    assert TeamTally.get().respondents == 5
 
 
 def test_results_do_not_change_until_k_new_answers_exist(make_round):
-    round_ = make_round()
+    round_ = make_round({"Acme/Platform": 16})
     invitations = invitations_of(round_)
     seen = []
-    for index, invitation in enumerate(invitations[:11]):
+    for index, invitation in enumerate(invitations):
         answer(invitation, value=5 if index % 2 else 2)
         seen.append(platform_results(round_)[0])
-    # Suppressed until the first batch of 5, then steps of 5, never of 1.
-    assert seen == [None] * 4 + [5] * 5 + [10, 10]
+    # Suppressed until 10 wait and 5 are released, then steps of 5, never of 1.
+    assert seen == [None] * 9 + [5] * 5 + [10] * 2
 
 
 def test_results_figures_are_computed_from_released_answers(make_round):
     round_ = make_round()
     for invitation, value in zip(invitations_of(round_), [5, 4, 4, 2, 1]):
         answer(invitation, value=value)
+    rounds.close_round(round_, 5)
     _respondents, figures = platform_results(round_)
     workload, engagement = figures["workload"], figures["engagement"]
     assert workload.mean == pytest.approx(16 / 5)
@@ -62,8 +65,9 @@ def test_results_figures_are_computed_from_released_answers(make_round):
 
 def test_a_group_below_k_shows_no_figure_at_all(make_round):
     round_ = make_round({"Acme/Platform": 12})
-    for invitation in invitations_of(round_)[:5]:
+    for invitation in invitations_of(round_)[:10]:
         answer(invitation)
+    assert TeamTally.get().respondents == 5
     respondents, figures = platform_results(round_, k=6)
     assert respondents is None
     assert all(f.suppressed and f.mean is None and f.enps is None for f in figures.values())
@@ -110,12 +114,12 @@ def test_a_missing_required_score_is_refused(make_round):
 
 def test_closing_a_round_releases_the_remainder(make_round):
     round_ = make_round()
-    for invitation in invitations_of(round_)[:7]:
+    for invitation in invitations_of(round_)[:12]:
         answer(invitation)
-    assert PendingAnswer.select().count() == 2
-    rounds.close_round(round_)
+    assert PendingAnswer.select().count() == 7
+    rounds.close_round(round_, 5)
     assert PendingAnswer.select().count() == 0
-    assert TeamTally.get().respondents == 7
+    assert TeamTally.get().respondents == 12
 
 
 def test_a_signed_comment_carries_its_author_and_an_unsigned_one_does_not(make_round):
@@ -124,6 +128,7 @@ def test_a_signed_comment_carries_its_author_and_an_unsigned_one_does_not(make_r
     answer(invitations[0], comment="Signed words", signed=True)
     for invitation in invitations[1:5]:
         answer(invitation, comment="Anonymous words")
+    rounds.close_round(round_, 5)
     authors = [c.author_id for c in Comment.select()]
     assert sorted(a for a in authors if a) == [invitations[0].person_id]
     assert authors.count(None) == 4
@@ -133,8 +138,9 @@ def test_signing_without_a_comment_stores_no_name(make_round):
     round_ = make_round()
     answer(invitations_of(round_)[0], comment=None, signed=True)
     pending = PendingAnswer.get()
-    payload = json.loads(keys.current().open(
-        pending.sealed, blobs.place("pending_answer", "sealed", pending.id, round_.id)))
+    pool_key = pending_keys.keys_of(round_.id, pending.team_id)[blobs.key_id_of(pending.sealed)]
+    payload = json.loads(blobs.open_blob(
+        pool_key, pending.sealed, blobs.place("pending_answer", "sealed", pending.id, round_.id)))
     assert payload["author"] is None
 
 
@@ -142,6 +148,7 @@ def test_released_answers_are_counted_per_value(make_round):
     round_ = make_round()
     for invitation, value in zip(invitations_of(round_), [1, 1, 3, 5, 5]):
         answer(invitation, value=value)
+    rounds.close_round(round_, 5)
     counts = dict(AnswerCount.select(AnswerCount.value, AnswerCount.count)
                   .join(Question).where(Question.key == "workload_manageable").tuples())
     assert counts == {1: 2, 3: 1, 5: 2}
@@ -157,8 +164,11 @@ def test_a_small_team_is_told_its_answer_counts_in_the_parent(make_round):
     round_ = make_round({"Acme/Eng/Platform": 8, "Acme/Eng/Tiny": 2})
     tiny = [i for i in invitations_of(round_) if i.team.path == "Acme/Eng/Tiny"][0]
     counted = pulses.counted_in(tiny, 5)
+    # Tiny's 2 go up; Acme/Eng has nobody of its own, so they reach Acme, which then
+    # takes in Platform: a group of 2 would describe those 2 people (and Acme minus
+    # Platform would single them out anyway).
     assert counted.too_small
-    assert (counted.shown_in.path, counted.shown_invited) == ("Acme/Eng", 10)
+    assert (counted.shown_in.path, counted.shown_invited) == ("Acme", 10)
 
 
 def test_the_fast_invitation_lookup_matches_the_plain_query(make_round):
@@ -181,8 +191,9 @@ def test_a_leader_in_a_parent_team_counts_with_the_whole_subtree(make_round):
     round_ = make_round({"Acme/Eng/Platform": 8})
     lea = [i for i in invitations_of(round_) if i.person.email == "lea@acme.test"][0]
     counted = pulses.counted_in(lea, 5)
-    assert not counted.too_small
+    # Lea alone is no group: her answers count with Platform's, at the top.
     assert (counted.team.path, counted.invited) == ("Acme/Eng", 9)
+    assert counted.too_small and counted.shown_in.path == "Acme"
 
 
 def test_two_sends_at_the_same_moment_record_one_answer(app, make_round):
@@ -221,12 +232,12 @@ def test_a_failed_release_keeps_the_answer_and_a_later_one_catches_up(make_round
         raise OperationalError("database is locked")
 
     with monkeypatch.context() as patch:
-        patch.setattr(releases, "release_batch", locked)
-        for invitation in invitations[:5]:
-            answer(invitation)  # the fifth would release, and fails quietly
-    assert PendingAnswer.select().count() == 5 and Response.select().count() == 0
-    answer(invitations[5])
-    assert PendingAnswer.select().count() == 0 and Response.select().count() == 6
+        patch.setattr(releases, "release_pool", locked)
+        for invitation in invitations[:10]:
+            answer(invitation)  # the tenth would release, and fails quietly
+    assert PendingAnswer.select().count() == 10 and Response.select().count() == 0
+    answer(invitations[10])
+    assert PendingAnswer.select().count() == 5 and Response.select().count() == 6
 
 
 def test_a_statement_whose_parameters_are_not_its_values_fails_loudly(app):

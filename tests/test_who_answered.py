@@ -69,7 +69,7 @@ def organisation(tmp_path, answering, caplog):
         assert MailBounce.select().count() == 0
     pages_of(app, "open", seen)
     with app.app_context():
-        rounds.close_round(round_)
+        rounds.close_round(round_, 5)
     pages_of(app, "closed", seen)
     for kind in ("themes", "comments"):
         seen[f"export {kind}"] = runner.invoke(args=["export", kind]).output

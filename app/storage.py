@@ -1,0 +1,63 @@
+"""Keeping the database files from remembering what the anonymity rules forget.
+
+A database keeps more than its rows: SQLite's write-ahead log holds old versions of
+pages until a checkpoint, and both engines lay rows out in the order they were written
+(byte offsets inside a SQLite page, ctids on PostgreSQL) whatever the primary key
+says. Released answers leave the log here, and after a round closes the tables that
+arrival order could describe are rebuilt in key order.
+"""
+import logging
+
+from peewee import OperationalError
+
+from app.db import SQLITE_PRAGMAS, db, is_sqlite, writers_waiting
+
+log = logging.getLogger(__name__)
+
+# Rewritten in primary-key order (random ids, or round and person) after a close.
+REBUILT_TABLES = ("participation", "pending_answer", "response", "comment", "comment_theme",
+                  "answer_count", "team_tally")
+
+
+def checkpoint(wait=False):
+    """Fold SQLite's write-ahead log into the database and empty it.
+
+    After each release, so the log stops holding the frames in which an answer arrived
+    beside its participation row. Without `wait` it never blocks a busy server: it
+    does what it can, and the next release (or the close, which waits) does the rest.
+    """
+    if not is_sqlite():
+        return
+    if wait:
+        db.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        return
+    db.execute_sql("PRAGMA busy_timeout = 0")
+    try:
+        db.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        db.execute_sql(f"PRAGMA busy_timeout = {SQLITE_PRAGMAS['busy_timeout']}")
+
+
+def rebuild_after_close():
+    """Rewrite what arrival order could describe, once a round has closed.
+
+    SQLite: VACUUM rebuilds every table in key order and drops free pages; the log is
+    emptied before and after. PostgreSQL: CLUSTER rewrites the anonymous tables and
+    participation in key order into new files (dead tuples and old ctids go with the
+    old ones); the pending keys' table is vacuumed. Returns False when it could not run
+    now (another connection busy); the next close or tick tries again.
+    """
+    try:
+        if is_sqlite():
+            with writers_waiting():
+                checkpoint(wait=True)
+                db.execute_sql("VACUUM")
+                checkpoint(wait=True)
+        else:
+            for table in REBUILT_TABLES:
+                db.execute_sql(f'CLUSTER "{table}" USING "{table}_pkey"')
+            db.execute_sql("VACUUM pending_key")
+    except OperationalError as error:
+        log.warning("storage rebuild after a close postponed: %s", error)
+        return False
+    return True

@@ -1,0 +1,187 @@
+"""Groups, pools and pending keys: no stored group under k people, no batch under k,
+and nothing a submission leaves behind that still opens once its pool is released."""
+import json
+import os
+import stat
+
+import pytest
+
+from app import blobs, keys, pending_keys, releases, rounds
+from app.db import db, is_sqlite
+from app.models import AnswerCount, Invitation, PendingAnswer, Response, Team, TeamTally
+from tests.conftest import answer, invitations_of
+
+# The audit's organisation in small: a top team of two (the CEO and HR), a lead whose
+# own team is only herself above two teams, and teams of varied sizes.
+ORG = {"Acme": 2, "Acme/Ops": 1, "Acme/Ops/Support": 6, "Acme/Ops/Warehouse": 10,
+       "Acme/Eng": 0, "Acme/Eng/Platform": 8, "Acme/Eng/Tiny": 2, "Acme/Sales": 5}
+
+
+def groups_of(round_):
+    """{team path: the path of the group its people are counted in}."""
+    return {inv.team.path: inv.counted_team.path for inv in Invitation.select()
+            .where(Invitation.round == round_.id)}
+
+
+def members(round_):
+    counted = {}
+    for inv in Invitation.select().where(Invitation.round == round_.id):
+        counted[inv.counted_team.path] = counted.get(inv.counted_team.path, 0) + 1
+    return counted
+
+
+def in_team(round_, path):
+    return [i for i in invitations_of(round_) if i.team.path == path]
+
+
+def test_every_stored_group_counts_at_least_k_people(make_round):
+    round_ = make_round({path: n for path, n in ORG.items() if n})
+    groups = groups_of(round_)
+    # The Ops lead is no group of one: her team's subtree is large, but Support and
+    # Warehouse count on their own, so she is handed up, as are Tiny's two.
+    assert groups["Acme/Ops/Support"] == "Acme/Ops/Support"
+    assert groups["Acme/Ops/Warehouse"] == "Acme/Ops/Warehouse"
+    assert groups["Acme/Ops"] != "Acme/Ops"
+    assert groups["Acme/Eng/Platform"] == "Acme/Eng/Platform"
+    # Top: CEO, HR, the Ops lead and Tiny's two are 5, so no group below is absorbed.
+    assert groups["Acme/Ops"] == groups["Acme/Eng/Tiny"] == groups["Acme"] == "Acme"
+    assert min(members(round_).values()) >= 5
+
+
+def test_a_top_team_too_small_takes_in_its_smallest_group_below(make_round):
+    round_ = make_round({"Acme": 2, "Acme/Sales": 6, "Acme/Eng": 9})
+    assert members(round_) == {"Acme": 8, "Acme/Eng": 9}
+
+
+@pytest.mark.parametrize("k", [3, 5, 7])
+def test_counting_groups_hold_k_people_whatever_the_tree(make_people, k):
+    people = make_people({path: n for path, n in ORG.items() if n})
+    from collections import Counter
+    headcount = Counter(p.team_id for p in people)
+    scope = Team.by_path("Acme")
+    group_of = rounds.counting_teams(scope, headcount, k)
+    sizes = Counter()
+    for team_id, count in headcount.items():
+        sizes[group_of[team_id]] += count
+    assert min(sizes.values()) >= k
+    # Every team counts in itself or a team above it, never beside it.
+    for team in scope.subtree():
+        assert group_of[team.id] in {team.id} | {t.id for t in team.ancestors()}
+
+
+def test_the_close_never_releases_a_batch_under_k(make_round, monkeypatch):
+    round_ = make_round({"Acme/Ops/Support": 6, "Acme/Ops/Warehouse": 10, "Acme/Sales": 5})
+    batches = []
+    real = releases._add_to_tallies
+    monkeypatch.setattr(releases, "_add_to_tallies", lambda round_, team_id, payloads, qs: (
+        batches.append(len(payloads)), real(round_, team_id, payloads, qs)))
+    for invitation in in_team(round_, "Acme/Ops/Warehouse")[:8]:
+        answer(invitation)          # 8 wait: under 2k, nothing released
+    for invitation in in_team(round_, "Acme/Ops/Support")[:3]:
+        answer(invitation)          # 3: too few to ever be a batch on their own
+    for invitation in in_team(round_, "Acme/Sales")[:5]:
+        answer(invitation)
+    rounds.close_round(round_, 5)
+    assert batches and min(batches) >= 5
+    stored = {t.team.path: t.respondents for t in TeamTally.select()}
+    # Support's 3 went up to Acme (Ops has no group of its own); 3 at the top are too
+    # few, so the smallest other pool, Sales's 5, joined them there.
+    assert stored == {"Acme/Ops/Warehouse": 8, "Acme": 8}
+
+
+def test_answers_that_stay_under_k_at_the_top_are_not_kept(make_round, caplog):
+    round_ = make_round({"Acme/Platform": 12})
+    for invitation in invitations_of(round_)[:3]:
+        answer(invitation, comment="only three of us")
+    rounds.close_round(round_, 5)
+    assert PendingAnswer.select().count() == 0
+    assert Response.select().count() == 0 and AnswerCount.select().count() == 0
+    assert "fewer than k" in caplog.text and "3" not in caplog.messages[-1]
+
+
+def test_a_pending_answer_is_sealed_under_its_pool_key_not_the_data_key(make_round):
+    round_ = make_round()
+    answer(invitations_of(round_)[0], comment="x" * 300)
+    pending = PendingAnswer.get()
+    place = blobs.place("pending_answer", "sealed", pending.id, round_.id)
+    with pytest.raises(blobs.BlobError):
+        keys.current().open(pending.sealed, place)   # the key file alone opens nothing
+    pool = pending_keys.keys_of(round_.id, pending.team_id)
+    opened = blobs.open_blob(pool[blobs.key_id_of(pending.sealed)], pending.sealed, place)
+    assert json.loads(opened)["comments"]
+    assert len(opened) in (512, 1024)   # padded to a bucket, whatever the text's length
+
+
+def test_sealed_sizes_do_not_follow_the_length_of_what_was_written():
+    sizes = {len(releases.padded({"scores": {"a": 4}, "comments": {"c": "y" * n}}))
+             for n in range(0, 400)}
+    assert sizes == {512}
+
+
+def test_a_release_destroys_the_keys_of_what_it_released(make_round):
+    round_ = make_round()
+    team_id = invitations_of(round_)[0].counted_team_id
+    for invitation in invitations_of(round_)[:9]:
+        answer(invitation)
+    before = set(pending_keys.keys_of(round_.id, team_id))
+    answer(invitations_of(round_)[9])
+    after = set(pending_keys.keys_of(round_.id, team_id))
+    assert before and after and not before & after   # the kept 5 sit under a new key
+    for pending in PendingAnswer.select():
+        assert blobs.key_id_of(pending.sealed) in after
+    rounds.close_round(round_, 5)
+    assert pending_keys.pools_with_keys(round_.id) == set()
+
+
+def test_pending_keys_live_outside_the_key_file_and_any_write_ahead_log(make_round):
+    import base64
+    round_ = make_round()
+    answer(invitations_of(round_)[0])
+    [(raw,)] = pending_keys._run("SELECT key FROM pending_key")
+    raw = bytes(raw)
+    with open(keys.current().path, "rb") as handle:
+        key_file = handle.read()
+    assert raw not in key_file and base64.b64encode(raw) not in key_file
+    if is_sqlite():
+        main = db.obj.database
+        for path in (main, main + "-wal"):
+            with open(path, "rb") as handle:
+                assert raw not in handle.read()
+        side = pending_keys.side_path(main)
+        assert stat.S_IMODE(os.stat(side).st_mode) == 0o600
+        assert not os.path.exists(side + "-wal") and not os.path.exists(side + "-journal")
+    else:
+        persistence = db.execute_sql(
+            "SELECT relpersistence FROM pg_class WHERE relname = 'pending_key'").fetchone()[0]
+        assert persistence == "u"   # unlogged: never in pg_wal
+
+
+def test_answers_sealed_before_pending_keys_existed_still_release(make_round):
+    """An upgrade: a pool sealed under the round's data key opens with it, once."""
+    from app.models import random_id
+    round_ = make_round()
+    team_id = invitations_of(round_)[0].counted_team_id
+    payload = {"scores": {}, "comments": {}, "author": None}
+    for _ in range(5):
+        row_id = random_id()
+        PendingAnswer.create(id=row_id, round=round_.id, team=team_id, sealed=keys.current().seal(
+            round_.data_key_id, json.dumps(payload).encode(),
+            blobs.place("pending_answer", "sealed", row_id, round_.id)))
+    rounds.close_round(round_, 5)
+    assert Response.select().count() == 5
+
+
+def test_an_answer_sent_as_the_round_closes_is_refused_not_left_behind(make_round):
+    from app import pulses
+    round_ = make_round()
+    invitations = invitations_of(round_)
+    answer(invitations[0])
+    rounds.close_round(round_, 5)
+    # The page was loaded (and the open check passed) before the close committed.
+    late = Invitation.get_by_id(invitations[1].id)
+    late.round.closed_at = None
+    with pytest.raises(pulses.RoundClosed):
+        answer(late)
+    assert PendingAnswer.select().count() == 0
+    from app.models import Participation
+    assert not Participation.select().where(Participation.person == late.person_id).exists()
