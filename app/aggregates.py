@@ -7,8 +7,13 @@ the threshold and differencing rule (app.visibility) for each kind of figure:
 - respondents and theme figures: at least k, per question (a question someone skipped
   has its own count, so it is judged on its own);
 - comments: at least k_comments respondents;
-- participation (by each person's own team): both those who answered and those who did
-  not must be 0 or at least k, so no page tells whether one person answered.
+- participation (by each person's own team): in every group, and every set of people
+  that groups shown carve out, at least k answered and at least k did not (or nobody
+  is in it), so no page tells whether one person answered;
+- how many answered (any printed number of respondents): the respondents' rule and the
+  participation rule both, since the people invited to each team are no secret and
+  "15 answered" beside 17 invited is a participation figure;
+- how many comments: the comments' rule, like the comments themselves.
 
 The result is kept per worker for each round, until that round's tallies change.
 """
@@ -111,14 +116,31 @@ class RoundFacts:
         """Groups whose comments may show."""
         return shown_teams(self.parents, self.tallies, self.k_comments)
 
+    def comment_count(self, team_id, theme_key):
+        """How many comments on a theme the group holds, where its comments may show;
+        None elsewhere (a count is a figure about the commenters like their text)."""
+        if team_id not in self.shown_comments:
+            return None
+        return self.comments.get(team_id, {}).get(theme_key, 0)
+
+    def respondent_count(self, team_id):
+        """How many answered in the group, where that number may show; None elsewhere
+        (a shown group still has at least k: say that instead)."""
+        return self.respondents.get(team_id, 0) if team_id in self.shown_respondents else None
+
+    @cached_property
+    def shown_respondents(self):
+        """Groups whose number of respondents may be printed: those whose figures and
+        whose participation may show. Anyone can count the people invited to a team,
+        so "N answered" tells as much as the participation table's "N of M"."""
+        return self.shown & self.shown_participation
+
     @cached_property
     def _participation(self):
         invited, answered = self.participation_source()
-        not_answered = {t: invited.get(t, 0) - answered.get(t, 0) for t in self.parents}
         return (_cumulative(self.parents, self.children, invited, _add_numbers, int),
                 _cumulative(self.parents, self.children, answered, _add_numbers, int),
-                shown_teams(self.parents, answered, self.k)
-                & shown_teams(self.parents, not_answered, self.k))
+                participation_shown(self.parents, self.children, invited, answered, self.k))
 
     @property
     def invited(self):
@@ -134,6 +156,62 @@ class RoundFacts:
     def shown_participation(self):
         """Groups whose invited/answered may show."""
         return self._participation[2]
+
+
+def participation_shown(parents, children, invited, answered, k):
+    """The groups whose invited and answered may show, from each team's own counts.
+
+    Those who answered and those who did not each pass the differencing rule (every
+    residual 0 or at least k). That is not enough on its own: Acme 36 invited / 25
+    answered, Sales 12 / 6 and Ops 12 / 7 pass it, yet leave Platform at 12 of 12,
+    which says of each of the 12 that they answered. So every set of people the shown
+    groups carve out must also hold both (or nobody): where one does not, a group
+    below it is hidden until it does."""
+    not_answered = {t: invited.get(t, 0) - answered.get(t, 0) for t in parents}
+    shown = shown_teams(parents, answered, k) & shown_teams(parents, not_answered, k)
+    totals = (_cumulative(parents, children, answered, _add_numbers, int),
+              _cumulative(parents, children, not_answered, _add_numbers, int))
+    while (one_sided := _one_sided_group(shown, children, totals)) is not None:
+        shown.discard(_group_to_hide(one_sided, shown, children, totals))
+    return shown
+
+
+def _largest_shown_inside(team_id, shown, children):
+    """The shown groups strictly inside a team's group that no other shown one holds."""
+    found, stack = [], list(children.get(team_id, ()))
+    while stack:
+        current = stack.pop()
+        if current in shown:
+            found.append(current)
+        else:
+            stack.extend(children.get(current, ()))
+    return found
+
+
+def _residuals(team_id, shown, children, totals):
+    """(answered, not answered) in a shown group and in none of the shown groups inside."""
+    inside = _largest_shown_inside(team_id, shown, children)
+    return tuple(total[team_id] - sum(total[i] for i in inside) for total in totals)
+
+
+def _one_sided_group(shown, children, totals):
+    """A shown group whose residual people all answered, or all did not; else None."""
+    for team_id in sorted(shown):
+        answered, not_answered = _residuals(team_id, shown, children, totals)
+        if (answered == 0) != (not_answered == 0):
+            return team_id
+    return None
+
+
+def _group_to_hide(team_id, shown, children, totals):
+    """Of the largest shown groups inside, one whose own residual brings the side the
+    parent's lacks; failing that, the smallest (hiding it uncovers those below it)."""
+    lacking = 0 if _residuals(team_id, shown, children, totals)[0] == 0 else 1
+
+    def rank(inside):
+        brings = _residuals(inside, shown, children, totals)[lacking] > 0
+        return (not brings, totals[0][inside] + totals[1][inside], inside)
+    return min(_largest_shown_inside(team_id, shown, children), key=rank)
 
 
 def build_facts(parents, tallies, question_counts, answers_source, comment_counts,

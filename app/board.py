@@ -71,11 +71,18 @@ def awaiting(view):
     for entry in view.themes:
         figures = dashboard.figures(view.facts, view.scope.id, entry)
         if not figures.suppressed and entry.theme.key not in answered:
-            found.append((entry.theme, f"{figures.answers} answered"))
+            found.append((entry.theme, _how_many_answered(figures)))
     for theme, comments in dashboard.comment_only_themes(view):
         if theme.key not in answered:
             found.append((theme, f"{comments} comment{'' if comments == 1 else 's'}"))
     return found
+
+
+def _how_many_answered(figures):
+    """"12 answered", or "at least 5 answered" where the number may not show."""
+    if figures.answers is None:
+        return f"at least {figures.at_least} answered"
+    return f"{figures.answers} answered"
 
 
 @dataclass
@@ -88,8 +95,7 @@ class Summary:
 def summary(thread, k, k_comments):
     view = dashboard.build_view(thread.round, thread.team, k, k_comments)
     entry = next((e for e in view.themes if e.theme.key == thread.theme_id), None)
-    comments = None
-    if thread.team_id in view.facts.shown:
-        comments = view.facts.comments.get(thread.team_id, {}).get(thread.theme_id, 0)
+    # Comment counts follow the comments' rule (k_comments), like the comments.
+    comments = view.facts.comment_count(thread.team_id, thread.theme_id)
     card = dashboard.theme_card(view, entry) if entry else None
     return Summary(card, comments)

@@ -18,16 +18,21 @@ SCORED = ("likert", "enps")
 
 @dataclass(frozen=True)
 class Figures:
-    """A theme's figures for a group, or all None when they may not be shown."""
+    """A theme's figures for a group, or all None when they may not be shown.
+
+    Shown figures always cover at least `at_least` people; `answers` is the exact
+    number only where the group's participation may show, and `comments` only where
+    its comments may (app.aggregates)."""
     answers: int | None = None
     mean: float | None = None
     favourable: float | None = None
     enps: int | None = None
     comments: int | None = None
+    at_least: int | None = None
 
     @property
     def suppressed(self):
-        return self.answers is None
+        return self.at_least is None
 
 
 @dataclass
@@ -127,8 +132,10 @@ def figures(facts, team_id, entry, counts=None):
         promoters = sum(n for c in enps for v, n in c.items() if v >= 9)
         detractors = sum(n for c in enps for v, n in c.items() if v <= 6)
         score = round(100 * (promoters - detractors) / total)
-    comments = facts.comments.get(team_id, {}).get(entry.theme.key, 0)
-    return Figures(answers, mean, favourable, score, comments)
+    if team_id not in facts.shown_respondents:
+        answers = None
+    return Figures(answers, mean, favourable, score,
+                   facts.comment_count(team_id, entry.theme.key), facts.k)
 
 
 def _metric_value(figures_, metric):
@@ -152,12 +159,13 @@ def theme_cards(view):
 
 def comment_only_themes(view):
     """[(Theme, comments)] for themes no scored question asks about, which comments
-    reached through their keywords; empty when the group shows nothing."""
-    if view.scope.id not in view.facts.shown:
-        return []
+    reached through their keywords; empty where the group's comments may not show
+    (that a theme was mentioned at all is a figure about its commenters)."""
+    facts, scope_id = view.facts, view.scope.id
     asked = {entry.theme.key for entry in view.themes}
-    counts = {key: n for key, n in view.facts.comments.get(view.scope.id, {}).items()
-              if key not in asked and n}
+    counts = {key: facts.comment_count(scope_id, key)
+              for key in facts.comments.get(scope_id, {}) if key not in asked}
+    counts = {key: n for key, n in counts.items() if n}
     themes = Theme.select().where(Theme.key.in_(list(counts))).order_by(Theme.name)
     return [(theme, counts[theme.key]) for theme in themes]
 
@@ -191,17 +199,26 @@ def participation(view):
 
 
 def distribution(view, entry):
-    """Per scored question of a theme: [(value, count)] over its scale, or None."""
-    counts = view.facts.answers_in(view.scope.id)
+    """Per scored question of a theme: (prompt, kind, bars, in_percent), bars being
+    [(value, count)] over its scale, or None when not shown.
+
+    The counts add up to how many answered, so where that number may not show
+    (app.aggregates' shown_respondents) the bars are whole percentages instead."""
+    facts, scope_id = view.facts, view.scope.id
+    counts = facts.answers_in(scope_id)
+    in_percent = scope_id not in facts.shown_respondents
     found = []
     for qid, kind, prompt in entry.questions:
         values = counts.get(qid)
         if not values:
             continue
-        shown = (view.scope.id in view.facts.shown
-                 and view.facts.question_shown(view.scope.id, qid))
+        shown = scope_id in facts.shown and facts.question_shown(scope_id, qid)
         scale = range(0, 11) if kind == "enps" else range(1, 6)
-        found.append((prompt, kind, [(v, values.get(v, 0)) for v in scale] if shown else None))
+        bars = [(v, values.get(v, 0)) for v in scale] if shown else None
+        if bars and in_percent:
+            total = sum(values.values())
+            bars = [(v, round(100 * n / total)) for v, n in bars]
+        found.append((prompt, kind, bars, in_percent))
     return found
 
 

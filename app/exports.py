@@ -24,8 +24,11 @@ from app.models import (
     Comment, CommentTheme, DataKey, Post, Round, Team, Theme, Thread, utcnow)
 
 KINDS = ("themes", "comments")
-THEME_HEADER = ("round", "round_closed", "team_path", "theme", "respondents", "mean_score",
-                "favourable_share", "enps", "comments", "thread_status",
+# `respondents` is exact only where participation may show; `respondents_at_least` is
+# filled on every row with figures, so a spreadsheet can always filter on it.
+THEME_HEADER = ("round", "round_closed", "team_path", "theme", "respondents",
+                "respondents_at_least", "mean_score", "favourable_share", "enps", "comments",
+                "thread_status",
                 "days_to_leader_reply", "replies", "reactions", "suppressed")
 COMMENT_HEADER = ("round", "round_closed", "team_path", "theme", "comment")
 COMMENTS_PER_QUERY = 2000
@@ -57,14 +60,20 @@ def _theme_plans(selection, k, k_comments):
         asked = asked_by_survey.setdefault(round_.survey_id,
                                            dashboard.survey_themes(round_.survey_id))
         asked_keys = {entry.theme.key for entry in asked}
-        heard = facts[round_.id].comments.get(round_.team_id, {})
-        comment_only = sorted((all_themes[key] for key, count in heard.items()
-                               if count and key not in asked_keys and key in all_themes),
+        comment_only = sorted((all_themes[key] for key in _mentioned(facts[round_.id],
+                                                                    round_.team_id)
+                               if key not in asked_keys and key in all_themes),
                               key=lambda theme: theme.name.lower())
         plans.append(_RoundPlan(round_, facts[round_.id],
                                 [t for t in teams if scope.within(t, top)],
                                 asked + comment_only))
     return plans
+
+
+def _mentioned(facts, team_id):
+    """The theme keys a group's comments reached, where its comments may show: that a
+    theme came up at all is a figure about those who wrote."""
+    return [key for key in facts.comments.get(team_id, {}) if facts.comment_count(team_id, key)]
 
 
 def _theme_rows(plans):
@@ -91,15 +100,18 @@ def theme_row(round_, facts, counts, team, entry, threads):
 
 
 def _comment_only_figures(facts, team_id, theme_key):
-    """A theme no scored question asks about: the group's respondents and comments."""
+    """A theme no scored question asks about: the group's respondents and comments,
+    each where its own rule lets it show."""
     if team_id not in facts.shown:
         return dashboard.Figures()
-    return dashboard.Figures(answers=facts.respondents.get(team_id, 0),
-                             comments=facts.comments.get(team_id, {}).get(theme_key, 0))
+    return dashboard.Figures(answers=facts.respondent_count(team_id),
+                             comments=facts.comment_count(team_id, theme_key),
+                             at_least=facts.k)
 
 
 def _figure_cells(figures):
-    return [figures.answers,
+    at_least = figures.at_least if figures.answers is None else figures.answers
+    return [figures.answers, at_least,
             None if figures.mean is None else round(figures.mean, 2),
             None if figures.favourable is None else round(figures.favourable, 3),
             figures.enps, figures.comments]

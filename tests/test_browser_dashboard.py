@@ -42,7 +42,7 @@ def test_a_leader_signs_in_with_a_link_reads_the_dashboard_and_opens_a_theme(
         page.get_by_role("button", name="Sign in").click()
         page.wait_for_url(server + "/themes")
         assert page.get_by_role("heading", name="What people are saying").is_visible()
-        assert "11 people answered in Acme/Platform" in page.inner_text("main")
+        assert "At least 5 people answered in Acme/Platform" in page.inner_text("main")
         cards = page.locator(".theme-card")
         assert cards.count() == 9 and cards.locator("svg.trend").count() == 9
         assert page.locator("table.heatmap td.cell").count() == 9
@@ -58,6 +58,7 @@ def test_a_leader_signs_in_with_a_link_reads_the_dashboard_and_opens_a_theme(
         assert "My workload this week was manageable." in text
         assert "The deadline pressure is too much" in text
         assert page.evaluate("document.documentElement.scrollWidth") <= page.viewport_size["width"]
-        assert page.locator(".bars .tally").first.inner_text() == "0"
+        # Whole percentages where the count of respondents may not show (11 of 12).
+        assert page.locator(".bars .tally").first.inner_text() == "0%"
     assert problems == []
     context.close()

@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 
 from app import dashboard, rounds, scope
-from app.models import Team, utcnow
+from app.models import Team, Theme, utcnow
 from tests.conftest import answer, build_app, close_with_answers, invitations_of, sign_in
 
 T0 = utcnow() - timedelta(days=30)
@@ -36,7 +36,8 @@ def test_mean_favourable_share_and_enps_are_computed_from_the_counts(app, make_r
     round_ = close_with_answers(round_, {}, now=T0)
     view = view_of(round_, "Acme")
     workload = card(view, "workload")
-    assert workload.metric == "mean" and workload.now.answers == 10
+    assert workload.metric == "mean" and workload.now.at_least == 5
+    assert workload.now.answers is None  # 10 of 10 invited: it would say each one answered
     assert workload.now.mean == pytest.approx(3.4) and workload.now.favourable == pytest.approx(.6)
     engagement = card(view, "engagement")
     assert engagement.metric == "enps" and engagement.now.enps == 20
@@ -46,7 +47,9 @@ def test_a_group_below_k_shows_nothing_but_its_parent_does(app, make_round):
     round_ = make_round({"Acme/Platform": 12, "Acme/Sales": 8}, now=T0)
     round_ = close_with_answers(round_, {"Acme/Platform": 12, "Acme/Sales": 4}, now=T0)
     assert card(view_of(round_, "Acme/Sales"), "workload").now.suppressed
-    assert card(view_of(round_, "Acme"), "workload").now.answers == 16
+    acme = card(view_of(round_, "Acme"), "workload").now
+    assert not acme.suppressed and acme.mean is not None
+    assert acme.answers is None  # 16 of 20: Acme's 4 non-respondents are too few
 
 
 def test_a_parent_and_child_never_differ_by_fewer_than_k(app, make_round):
@@ -69,7 +72,7 @@ def test_comments_need_k_comments_respondents(app, make_round):
     round_ = close_with_answers(round_, {}, now=T0)
     shown, total = dashboard.comments(view_of(round_, "Acme/Platform"), "workload", 1)
     assert shown is None and total == 0
-    assert card(view_of(round_, "Acme/Platform"), "workload").now.comments == 9
+    assert card(view_of(round_, "Acme/Platform"), "workload").now.comments is None
 
 
 def test_comments_are_routed_by_question_and_keyword_and_labelled_with_big_teams(app,
@@ -99,11 +102,13 @@ def test_participation_is_shown_only_where_answered_and_not_answered_pass_k(app,
     round_ = close_with_answers(round_, {"Acme/Platform": 12, "Acme/Sales": 6, "Acme/Ops": 7},
                                 now=T0)
     rows = {row.team.path: row for row in dashboard.participation(view_of(round_, "Acme"))}
-    assert rows["Acme/Sales"].shown and rows["Acme/Sales"].values[:2] == [12, 6]
-    assert rows["Acme/Ops"].shown and rows["Acme/Ops"].values[:2] == [12, 7]
-    assert rows["Acme"].shown and rows["Acme"].values[:2] == [36, 25]
     # Everyone in Platform answered: "12 of 12" would say of each person that they did.
     assert not rows["Acme/Platform"].shown and rows["Acme/Platform"].values == []
+    # Nor may Acme minus Sales minus Ops leave it: 36/25 - 12/6 - 12/7 = 12 of 12.
+    assert rows["Acme"].shown and rows["Acme"].values[:2] == [36, 25]
+    [still_shown] = [rows[t] for t in ("Acme/Sales", "Acme/Ops") if rows[t].shown]
+    assert still_shown.values[:2] == {"Acme/Sales": [12, 6], "Acme/Ops": [12, 7]}[
+        still_shown.team.path]
 
 
 def test_participation_hides_a_team_whose_few_non_respondents_others_would_reveal(
@@ -151,16 +156,16 @@ def two_teams(app, make_round, make_staff):
 def test_a_leader_sees_their_team_and_hr_sees_everyone(app, two_teams):
     leader_client, hr_client = app.test_client(), app.test_client()
     page = sign_in(leader_client, two_teams["platform_lead"]).get_data(as_text=True)
-    assert "11 people answered in Acme/Platform" in page and "Workload" in page
+    assert "At least 5 people answered in Acme/Platform" in page and "Workload" in page
     hr_page = sign_in(hr_client, two_teams["hr"]).get_data(as_text=True)
-    assert "22 people answered in Acme." in hr_page
+    assert "At least 5 people answered in Acme." in hr_page
     assert "Platform" in hr_page and "Sales" in hr_page
 
 
 def test_an_admin_sees_everything_like_hr(app, two_teams, make_staff):
     client = app.test_client()
     page = sign_in(client, make_staff(role="admin")).get_data(as_text=True)
-    assert "22 people answered in Acme." in page
+    assert "At least 5 people answered in Acme." in page
     assert client.get(f"/themes?team={two_teams['sales'].id}").status_code == 200
 
 
@@ -258,14 +263,85 @@ def test_a_new_worker_reads_the_stored_snapshot_and_sees_the_same(app, make_roun
 def test_a_snapshot_is_replaced_when_the_round_changes(app, make_round):
     from app import aggregates
     from app.models import RoundSnapshot
-    round_ = make_round({"Acme/Platform": 12}, now=T0)
-    for invitation in invitations_of(round_)[:5]:
+    round_ = make_round({"Acme/Platform": 16}, now=T0)
+    for invitation in invitations_of(round_)[:10]:  # 10 waiting: 5 released
         answer(invitation, now=T0)
     before = aggregates.facts_for_rounds([round_.id], 5, 10)[round_.id]
     assert before.respondents[Team.by_path("Acme").id] == 5
-    for invitation in invitations_of(round_)[5:10]:
+    for invitation in invitations_of(round_)[10:15]:  # 10 waiting again: 5 more
         answer(invitation, now=T0)
     aggregates.forget_cached_facts()
     after = aggregates.facts_for_rounds([round_.id], 5, 10)[round_.id]
     assert after.respondents[Team.by_path("Acme").id] == 10
     assert RoundSnapshot.select().count() == 1
+
+
+# -- counts follow their own rules (audit findings F8 and F9), over HTTP ------------------
+
+@pytest.fixture
+def ops_with_warehouse(app, make_round, make_staff):
+    """The audit's F8 case: Ops 17 invited (its lead, Support's 6, Warehouse's 10),
+    15 answered; Warehouse 10 invited, 8 answered. Platform, elsewhere, has 20 invited
+    and 10 answered, a group whose count may show; Sales (12, 6 answered) gives Acme
+    enough non-respondents of its own for Platform to stay visible."""
+    round_ = make_round({"Acme/Ops": 1, "Acme/Ops/Support": 6, "Acme/Ops/Warehouse": 10,
+                         "Acme/Platform": 20, "Acme/Sales": 12}, now=T0)
+    close_with_answers(round_, {"Acme/Ops": 1, "Acme/Ops/Support": 6, "Acme/Ops/Warehouse": 8,
+                                "Acme/Platform": 10, "Acme/Sales": 6}, now=T0)
+    client = app.test_client()
+    sign_in(client, make_staff(role="hr"))
+    return client
+
+
+def page_of(client, path, theme=""):
+    team = Team.by_path(path).id
+    return client.get(f"/themes{theme}?team={team}").get_data(as_text=True)
+
+
+def test_f8_ops_minus_warehouse_no_longer_says_who_answered(ops_with_warehouse):
+    ops = page_of(ops_with_warehouse, "Acme/Ops")
+    warehouse = page_of(ops_with_warehouse, "Acme/Ops/Warehouse")
+    # 15 of 17 minus 8 of 10 would say that Support's 6 and the Ops lead all answered.
+    assert "At least 5 people answered in Acme/Ops." in ops and "15" not in ops
+    assert "At least 5 people answered in Acme/Ops/Warehouse." in warehouse
+    assert "at least 5 answered" in warehouse and " 8 answered" not in warehouse
+    theme = page_of(ops_with_warehouse, "Acme/Ops", "/workload")
+    assert 'class="tally">100%' in theme and 'class="tally">15<' not in theme
+
+
+def test_f8_a_group_whose_participation_may_show_keeps_its_number(ops_with_warehouse):
+    platform = page_of(ops_with_warehouse, "Acme/Platform")
+    assert "10 people answered in Acme/Platform." in platform and "10 answered" in platform
+    theme = page_of(ops_with_warehouse, "Acme/Platform", "/workload")
+    assert 'class="tally">10<' in theme
+
+
+@pytest.fixture
+def platform_within_acme(app, make_round, make_staff):
+    """The audit's F9 case: Platform's 12 respondents and Sales' 6 all commented on
+    workload. Both groups pass k, only Acme (18) and Platform (12) pass k_comments, and
+    Acme minus Platform would count Sales' 6 comments."""
+    from app import conversations
+    round_ = make_round({"Acme/Platform": 12, "Acme/Sales": 12}, now=T0)
+    round_ = close_with_answers(round_, {"Acme/Platform": 12, "Acme/Sales": 6},
+                                comment="The deadline pressure is too much", now=T0)
+    leader = make_staff(team="Acme/Platform", leads="Acme/Platform")
+    thread = conversations.open_thread(leader, round_, Theme.get_by_id("workload"),
+                                       Team.by_path("Acme/Platform"), "We hear you.",
+                                       "acknowledged", now=T0 + timedelta(days=6))
+    client = app.test_client()
+    sign_in(client, make_staff(role="hr"))
+    return client, thread
+
+
+def test_f9_comment_counts_follow_k_comments_on_cards_theme_pages_and_the_board(
+        platform_within_acme):
+    client, thread = platform_within_acme
+    assert "18 comments" in page_of(client, "Acme")
+    platform = page_of(client, "Acme/Platform")
+    assert "12 answered" not in platform and "comment" not in platform.split("Themes")[-1]
+    theme = page_of(client, "Acme/Platform", "/workload")
+    assert "Comments are shown only where" in theme and "12 comments" not in theme
+    board = client.get(f"/board/{thread.id}").get_data(as_text=True)
+    assert "What people said" in board and "12 comments" not in board
+    assert "at least 5 answered" in board

@@ -6,6 +6,7 @@ import pytest
 
 from app.models import AuditEntry
 from tests.conftest import build_app, csrf_token, sign_in, sign_in_by_link
+from tests.test_dashboard import ops_with_warehouse, platform_within_acme  # noqa: F401
 from tests.test_dashboard import two_teams  # noqa: F401 (a fixture)
 from tests.test_exports import parse
 
@@ -176,3 +177,31 @@ def test_a_mistyped_setting_stops_start_up(tmp_path):
     from app import StartupError
     with pytest.raises(StartupError, match="HEARD_ALLOW_COMMENT_EXPORT is 'ture'"):
         build_app(tmp_path, ALLOW_COMMENT_EXPORT="ture")
+
+
+def downloaded_rows(client):
+    response = post_export(client, kind="themes")
+    assert response.status_code == 200
+    return {(r["team_path"], r["theme"]): r for r in parse(response.data)}
+
+
+def test_f8_the_export_counts_respondents_only_where_participation_may_show(
+        ops_with_warehouse):  # noqa: F811
+    rows = downloaded_rows(ops_with_warehouse)
+    for path in ("Acme/Ops", "Acme/Ops/Warehouse"):  # 15 of 17 and 8 of 10
+        ops = rows[(path, "Workload")]
+        assert ops["suppressed"] == "no" and ops["mean_score"] != ""
+        assert ops["respondents"] == "" and ops["respondents_at_least"] == "5"
+    platform = rows[("Acme/Platform", "Workload")]
+    assert platform["respondents"] == platform["respondents_at_least"] == "10"
+
+
+def test_f9_the_export_counts_comments_only_where_comments_may_show(
+        platform_within_acme):  # noqa: F811
+    client, _thread = platform_within_acme
+    rows = downloaded_rows(client)
+    assert rows[("Acme", "Workload")]["comments"] == "18"
+    platform = rows[("Acme/Platform", "Workload")]
+    assert platform["suppressed"] == "no" and platform["comments"] == ""
+    comments = parse(post_export(client, kind="comments").data)
+    assert len(comments) == 18 and {r["team_path"] for r in comments} == {"Acme"}

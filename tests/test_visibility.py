@@ -2,6 +2,7 @@
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from app import rounds
 from app.visibility import shown_teams, shown_teams_in_round
 from tests.conftest import answer, invitations_of
 
@@ -100,5 +101,6 @@ def test_shown_teams_in_round_reads_the_released_tallies(make_round):
     platform = [i for i in invitations_of(round_) if i.team.path == "Acme/Platform"]
     for invitation in platform[:5]:
         answer(invitation)
+    rounds.close_round(round_, K)  # a pool of 5 goes out at the close
     shown = shown_teams_in_round(round_.id, K)
     assert shown == {Team.by_path("Acme").id, Team.by_path("Acme/Platform").id}
