@@ -6,7 +6,7 @@ leaders, HR and admins sign in.
 """
 import hashlib
 import secrets
-from datetime import UTC, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pyotp
 import segno
@@ -139,16 +139,33 @@ def check_sign_in_link(token, now=None):
 
 
 def redeem_sign_in_link(token, now=None):
-    """Spend the link and return its person; two redemptions racing: one wins."""
+    """Spend the link and return its person; two redemptions racing: one wins.
+
+    A used link keeps the day it was used, and its expiry becomes that day too: a
+    time to the second would tell whoever reads the database when its person signed
+    in, to be matched against what was posted just after (an anonymous reply).
+    """
     now = now or utcnow()
     person = check_sign_in_link(token, now)
-    spent = (SignInLink.update(used_at=now)
+    day = datetime(now.year, now.month, now.day)
+    spent = (SignInLink.update(used_at=day, expires_at=day)
              .where(SignInLink.token_hash == _sha256(token), SignInLink.used_at.is_null(),
                     SignInLink.expires_at > now).execute())
     if spent != 1:
         raise AccountError("This sign-in link was already used. Each link works once; "
                            "ask for a new one.")
     return person
+
+
+def forget_used_links(now=None):
+    """Delete the links used before today: kept any longer, the order in which their
+    rows were written (SQLite's rowid, PostgreSQL's ctid) would still tell who signed
+    in when on that day. A used link opened again then reads "not valid"."""
+    now = now or utcnow()
+    spent = SignInLink.used_at < datetime(now.year, now.month, now.day)
+    if not SignInLink.select().where(spent).exists():  # most pages: no write, no lock
+        return 0
+    return SignInLink.delete().where(spent).execute()
 
 
 # -- TOTP and recovery codes -----------------------------------------------------------------

@@ -6,7 +6,8 @@ minute, twice at once, or after a long pause.
 3. queue invitation mails for open rounds not mailed yet;
 4. queue the reminder that is due, to those who have not answered;
 5. release full batches an earlier release left waiting;
-6. send what the outbox holds.
+6. forget the board's past days (reaction secrets, used sign-in links);
+7. send what the outbox holds.
 
 Each step claims its work with a compare-and-set in the transaction that does it, so
 a second tick running at the same time finds nothing left to do, and a tick after a
@@ -16,7 +17,7 @@ mailed).
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from app import aggregates, outbox, releases, rounds, schedules
+from app import accounts, aggregates, outbox, reactions, releases, rounds, schedules
 from app.models import Round, utcnow
 
 # A reminder never comes hard on the heels of the invitation it follows.
@@ -47,6 +48,7 @@ def tick(settings, base_url, min_group, min_group_comments, now=None, send=True)
         if stage > round_.reminder_stages and outbox.queue_reminders(round_, stage, now):
             report.reminded.append(round_)
     report.released = releases.release_due(min_group, now)
+    forget_past_days(now)
     if send:
         report.delivery = outbox.deliver(settings, base_url, min_group, now,
                                          final_stage=len(settings.reminder_days))
@@ -60,6 +62,14 @@ def close_due(min_group, min_group_comments, now=None):
     if closed:
         aggregates.facts_for_rounds([r.id for r in closed], min_group, min_group_comments)
     return closed
+
+
+def forget_past_days(now):
+    """Forget the board's past days: reaction secrets and marks, used sign-in links.
+    The first board page of a day does it too; the tick makes a quiet server forget
+    at midnight. Returns True if anything was forgotten."""
+    forgot = reactions.forget_past_days(now.date())
+    return bool(accounts.forget_used_links(now)) or forgot
 
 
 def reminder_due(round_, reminder_days, now):

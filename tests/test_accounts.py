@@ -1,5 +1,5 @@
 """Staff accounts, called directly: passwords, sign-in links, TOTP and recovery codes."""
-from datetime import UTC, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pyotp
 import pytest
@@ -64,6 +64,17 @@ def test_a_sign_in_link_works_once_and_only_in_time(make_staff):
         accounts.redeem_sign_in_link(late, now + timedelta(minutes=15, seconds=1))
     with pytest.raises(accounts.AccountError, match="not valid"):
         accounts.redeem_sign_in_link("made-up-token", now)
+
+
+def test_a_used_link_keeps_the_day_only_and_is_gone_the_next_day(make_staff):
+    leader = make_staff()
+    used = datetime(2030, 3, 4, 14, 27, 31)
+    accounts.redeem_sign_in_link(accounts.create_sign_in_link(leader, 15, now=used), used)
+    stored = SignInLink.get()
+    assert (stored.used_at, stored.expires_at) == (datetime(2030, 3, 4), datetime(2030, 3, 4))
+    assert accounts.forget_used_links(used + timedelta(hours=9)) == 0  # still that day
+    assert accounts.forget_used_links(used + timedelta(hours=10)) == 1
+    assert SignInLink.select().count() == 0
 
 
 def test_a_link_for_an_account_disabled_since_does_not_work(make_staff):

@@ -8,6 +8,7 @@ from app import audit, board, conversations, keys, plaintext, reactions
 from app.conversations import Conflict, ConversationError, NotAllowed, NotFound
 from app.models import (
     AuditEntry, Person, Post, ReactionMark, Team, Theme, Thread, ThreadEvent, utcnow)
+from app.models.board import ReactionKey
 from tests.test_dashboard import two_teams  # noqa: F401 (a fixture)
 
 
@@ -193,12 +194,25 @@ def test_one_reaction_of_each_kind_per_person_without_a_list_of_who(thread):
     with pytest.raises(reactions.ReactionError):
         reactions.react(second, fresh(thread), "applause", key, thread)
     assert (fresh(thread).me_too, fresh(thread).helpful) == (2, 1)
-    assert [f.name for f in ReactionMark._meta.sorted_fields] == ["mark"]
+    assert [f.name for f in ReactionMark._meta.sorted_fields] == ["mark", "day"]
     marks = {m.mark for m in ReactionMark.select()}
     assert len(marks) == 3 and not any(str(first.id) == m for m in marks)
     item = reactions.item_of(thread)
     assert reactions.given(first, [item], key) == {(item, "me_too"), (item, "helpful")}
     assert reactions.given(second, [item], key) == {(item, "me_too")}
+
+
+def test_the_next_day_nobody_knows_who_reacted_not_even_heard(thread):
+    """The documented price of forgetting: the next day a person may react again."""
+    today = utcnow()
+    person = member_of("Acme/Platform")
+    reactions.react(person, fresh(thread), "me_too", reactions.mark_key(keys.current(), today),
+                    thread)
+    tomorrow = reactions.mark_key(keys.current(), today + timedelta(days=1))
+    assert ReactionMark.select().count() == 0 and ReactionKey.select().count() == 1
+    assert reactions.given(person, [reactions.item_of(thread)], tomorrow) == set()
+    reactions.react(person, fresh(thread), "me_too", tomorrow, thread)
+    assert fresh(thread).me_too == 2
 
 
 def test_who_sees_which_thread(thread, two_teams):  # noqa: F811
@@ -241,7 +255,9 @@ def test_the_median_response_time_per_round(two_teams):  # noqa: F811
 
 def test_the_summary_shows_only_figures_that_pass(thread, two_teams):  # noqa: F811
     shown = board.summary(fresh(thread), 5, 10)
-    assert shown.card.now.answers == 11 and shown.comments is not None
+    # 11 of 12 answered: the figures show, the count does not (it would say who did not).
+    assert shown.card.now.answers is None and shown.card.now.at_least == 5
+    assert shown.comments is not None
     hidden = board.summary(fresh(thread), 12, 12)
     assert hidden.card.now.suppressed and hidden.comments is None
 

@@ -264,3 +264,14 @@ def test_two_schedules_that_would_ask_the_same_people_twice_are_refused(app):
         with pytest.raises(schedules.ScheduleError, match="pause that schedule first"):
             schedules.set_active(Schedule.get_by_id(schedule.id), True, None,
                                  app.extensions["heard_delivery"].timezone)
+
+
+def test_the_tick_forgets_yesterdays_reaction_secrets_on_a_quiet_server(app):
+    from app import keys, reactions
+    from app.models import ReactionKey
+    with app.app_context():
+        reactions.mark_key(keys.current(), datetime(2026, 11, 23, 15, 0))  # a board visit
+        assert ReactionKey.select().count() == 1
+    run_tick(app, datetime(2026, 11, 24, 0, 1))  # nobody opens the board the next day
+    with app.app_context():
+        assert ReactionKey.select().count() == 0

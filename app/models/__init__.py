@@ -10,13 +10,14 @@ from app.models.answers import (
 from app.models.accounts import RecoveryCode, SignInLink
 from app.models.delivery import MailBounce, OpenLink, OutboxMail, Schedule
 from app.models.board import (
-    STATUSES, UNORDERED_BOARD_MODELS, AuditEntry, Post, ReactionMark, Thread, ThreadEvent)
+    STATUSES, UNORDERED_BOARD_MODELS, AuditEntry, Post, ReactionKey, ReactionMark, Thread,
+    ThreadEvent)
 
 ALL_MODELS = (
     Team, Person, TeamLead, Theme, Survey, Question, DataKey, Round, Invitation,
     Participation, PendingAnswer, Response, Comment, AnswerCount, TeamTally, CommentTheme,
     SignInLink, RecoveryCode, RoundSnapshot, Thread, ThreadEvent, Post, ReactionMark,
-    AuditEntry, Schedule, OpenLink, OutboxMail, MailBounce,
+    ReactionKey, AuditEntry, Schedule, OpenLink, OutboxMail, MailBounce,
 )
 
 __all__ = [model.__name__ for model in ALL_MODELS] + [

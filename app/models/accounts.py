@@ -6,7 +6,8 @@ from app.models.org import Person
 
 
 class SignInLink(BaseModel):
-    """A one-time sign-in link; only the token's SHA-256 is stored."""
+    """A one-time sign-in link; only the token's SHA-256 is stored. Once used, both
+    times are cut to the day it was used (see app.accounts.redeem_sign_in_link)."""
     token_hash = CharField(max_length=64, primary_key=True)
     person = ForeignKeyField(Person, backref="sign_in_links", on_delete="CASCADE")
     expires_at = DateTimeField()

@@ -3,10 +3,11 @@ marks that keep reactions to one per person, and the audit log.
 
 A reply keeps its day, never its time, and an anonymous reply keeps no author: its
 text is sealed with the round's data key and its id is random. On SQLite replies and
-reaction marks are WITHOUT ROWID, so storage order says nothing about arrival order.
+reaction marks are WITHOUT ROWID, so their key order says nothing about arrival order
+(the position of a cell inside its page still does: see docs/board.md).
 """
 from peewee import (
-    CharField, DateField, DateTimeField, ForeignKeyField, IntegerField, TextField)
+    BlobField, CharField, DateField, DateTimeField, ForeignKeyField, IntegerField, TextField)
 
 from app.models.base import BaseModel, RandomIdField, SealedField
 from app.models.org import Person, Team
@@ -64,9 +65,18 @@ class Post(BaseModel):
 
 
 class ReactionMark(BaseModel):
-    """That someone reacted to an item: a keyed hash of (person, item, reaction) and
-    nothing else, so the count stays one per person without a list of who."""
+    """That someone reacted to an item today: a hash of (person, item, reaction) keyed
+    by the day's secret, and the day. Deleted with the secret once the day is over."""
     mark = CharField(max_length=64, primary_key=True)
+    day = DateField()
+
+
+class ReactionKey(BaseModel):
+    """The random secret that keys one day's reaction marks. Destroyed once the day is
+    over, which leaves that day's marks to no one (UNLOGGED on PostgreSQL, so it never
+    reaches the write-ahead log or its archives)."""
+    day = DateField(primary_key=True)
+    secret = BlobField()  # 32 random bytes
 
 
 class AuditEntry(BaseModel):

@@ -7,7 +7,7 @@ come back as the same form with the message and status 422 (409 for a repeat).
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from app import board, conversations, dashboard, keys, plaintext, reactions
+from app import accounts, board, conversations, dashboard, keys, plaintext, reactions
 from app.board_forms import EditForm, HideForm, ReactForm, ReplyForm, StatusForm, ThreadForm
 from app.conversations import ConversationError
 from app.models import STATUSES, Theme
@@ -31,6 +31,9 @@ def _thread(thread_id):
 
 
 def _key():
+    """Today's reaction key. Each day's first board page also forgets the day before:
+    its reaction marks and secret, and the sign-in links used on it."""
+    accounts.forget_used_links()
     return reactions.mark_key(keys.current())
 
 

@@ -4,7 +4,15 @@ replies (per person) and answers through open links (per browser and per address
 Only failures count for sign-ins (a wrong password, code or link): someone who signs
 in correctly is never slowed down. The counters live in memory by default; with
 several instances, point HEARD_RATELIMIT_STORAGE_URI at Redis so they share them.
+
+No counter is named after what it counts: every key is an HMAC, under a key made
+from the session secret, of what it limits (a person, an email, an address). A dump
+of Redis (or of the process) therefore does not say that person 42 replied
+anonymously at 10:14; it takes the session secret as well, which is in neither the
+database nor the key file.
 """
+import hashlib
+import hmac
 import secrets
 
 from flask import current_app, request
@@ -13,7 +21,24 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
 FAILED = (401, 404)
-limiter = Limiter(key_func=get_remote_address, headers_enabled=False)
+_LABEL = b"heard rate-limit keys/1"
+
+
+def opaque(kind, value):
+    """The counter key of `value` (a person id, an email, an address): 'kind:' and a
+    keyed hash, never the value itself."""
+    secret = current_app.config["SECRET_KEY"]
+    secret = secret.encode() if isinstance(secret, str) else secret
+    key = hmac.new(secret, _LABEL, hashlib.sha256).digest()
+    digest = hmac.new(key, f"{kind}|{value}".encode(), hashlib.sha256).hexdigest()
+    return f"{kind}:{digest[:32]}"
+
+
+def _address_key():
+    return opaque("address", get_remote_address())
+
+
+limiter = Limiter(key_func=_address_key, headers_enabled=False)
 
 
 def _failed(response):
@@ -31,21 +56,22 @@ def limit_failures(account_key):
     def decorate(view):
         limited = limiter.limit(per_address, methods=["POST"], deduct_when=_failed)(view)
         if account_key is not None:
-            limited = limiter.limit(per_account, key_func=account_key, methods=["POST"],
-                                    deduct_when=_failed)(limited)
+            limited = limiter.limit(per_account, methods=["POST"], deduct_when=_failed,
+                                    key_func=lambda: opaque("account", account_key()))(limited)
         return limited
     return decorate
 
 
 def limit_anonymous_replies(view):
     """At most ANONYMOUS_REPLY_LIMIT anonymous replies per person (signed replies are
-    not limited). The counter is keyed by the person and lives only for its window, in
-    memory or Redis; it never touches the reply, which keeps no author."""
+    not limited). The counter is keyed by a keyed hash of the person and lives only
+    for its window, in memory or Redis; it never touches the reply, which keeps no
+    author."""
     def allowed():
         return current_app.config["ANONYMOUS_REPLY_LIMIT"]
 
     def per_person():
-        return f"anonymous-replies:{current_user.person.id}"
+        return opaque("anonymous-replies", current_user.person.id)
 
     def message():
         return (f"You have posted the most anonymous replies allowed for now "
@@ -81,10 +107,11 @@ def limit_open_answers(view):
     without its mark is counted by its address at the per-browser rate."""
     def per_device():
         mark = request.cookies.get(DEVICE_COOKIE)
-        return f"open-device:{mark}" if mark else f"open-unmarked:{get_remote_address()}"
+        return opaque("open-device", mark) if mark else \
+            opaque("open-unmarked", get_remote_address())
 
     def per_address():
-        return f"open-address:{get_remote_address()}"
+        return opaque("open-address", get_remote_address())
 
     def message():
         config = current_app.config
