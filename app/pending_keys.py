@@ -46,18 +46,19 @@ class _SideDatabase:
 
     def __init__(self):
         self.lock = threading.RLock()
-        self.path, self.connection = None, None
+        self.path, self.connection, self.pid = None, None, None
 
     @contextmanager
     def connected(self, database_path):
         with self.lock:
             path = side_path(database_path)
-            if self.path != path or not os.path.exists(path):
+            # A connection never crosses a fork (a worker made from a loaded master).
+            if self.path != path or self.pid != os.getpid() or not os.path.exists(path):
                 self._open(path)
             yield self.connection
 
     def _open(self, path):
-        if self.connection is not None:
+        if self.connection is not None and self.pid == os.getpid():
             self.connection.close()
         if not os.path.exists(path):
             # Created readable by its owner only, like the key file.
@@ -69,7 +70,7 @@ class _SideDatabase:
         for pragma in ("journal_mode = DELETE", "synchronous = FULL", "secure_delete = ON"):
             connection.execute(f"PRAGMA {pragma}")
         connection.execute(_SIDE_SCHEMA)
-        self.path, self.connection = path, connection
+        self.path, self.connection, self.pid = path, connection, os.getpid()
 
 
 _side = _SideDatabase()

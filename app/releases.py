@@ -170,9 +170,11 @@ def release_round(round_, k, parents):
 
     parents: {group team id: the group above it, or None at the round's own team}
     (rounds.parent_groups). A pool under k is handed to the group above, deepest
-    first; if the round's own team then holds between 1 and k - 1, the smallest
-    other pool joins it (the counting rule of rounds.counting_teams, applied to who
-    answered); only when nothing is left to join is it discarded. Returns how many
+    first (such a group never released anything: a group that did keeps k). If the
+    round's own team then holds between 1 and k - 1, the smallest other group joins it
+    *whole*, what it released included (the counting rule of rounds.counting_teams,
+    applied to who answered), so no group's figures are left describing a sample of
+    its people; only when nothing is left to join is it discarded. Returns how many
     answers were released.
     """
     top = round_.team_id
@@ -184,11 +186,12 @@ def release_round(round_, k, parents):
         if group != top and 0 < _waiting(round_.id, group) < k:
             _hand_up(round_.id, group, parents[group])
     while 0 < _waiting(round_.id, top) < k:
-        others = {g: _waiting(round_.id, g) for g in _pools_left(round_.id) - {top}}
+        others = _sizes_of_groups(round_.id)
+        others.pop(top, None)
         if not others:
             _discard(round_.id, top)
             break
-        _hand_up(round_.id, min(others, key=lambda g: (others[g], g)), top)
+        _merge_whole(round_, min(others, key=lambda g: (others[g], g)), top)
     released = sum(release_pool(round_, group, k, keep=0) for group in _pools_left(round_.id))
     pending_keys.destroy_round(round_.id)
     return released
@@ -203,6 +206,36 @@ def _depth(parents, group):
 
 def _waiting(round_id, team_id):
     return _COUNT_PENDING.execute(round_id, team_id).fetchone()[0]
+
+
+def _sizes_of_groups(round_id):
+    """Counter(group -> answers pending and released) of a round."""
+    sizes = Counter(dict(TeamTally.select(TeamTally.team, TeamTally.respondents)
+                         .where(TeamTally.round == round_id).tuples()))
+    sizes.update(dict(PendingAnswer.select(PendingAnswer.team, fn.COUNT(PendingAnswer.id))
+                      .where(PendingAnswer.round == round_id)
+                      .group_by(PendingAnswer.team).tuples()))
+    return +sizes
+
+
+def _merge_whole(round_, group, top):
+    """Move a group into the round's own team: its pool, and what it released (plain
+    counts added to the top's, in key order; sealed rows relabelled)."""
+    if _waiting(round_.id, group):
+        _hand_up(round_.id, group, top)
+    with write_transaction():
+        counts = list(AnswerCount.select(AnswerCount.question, AnswerCount.value,
+                                         AnswerCount.count)
+                      .where(AnswerCount.round == round_.id, AnswerCount.team == group)
+                      .order_by(AnswerCount.question, AnswerCount.value).tuples())
+        respondents = (TeamTally.select(TeamTally.respondents)
+                       .where(TeamTally.round == round_.id, TeamTally.team == group).scalar())
+        if respondents:
+            _add_counts(round_.id, top, counts, respondents)
+        for model in (AnswerCount, TeamTally):
+            model.delete().where(model.round == round_.id, model.team == group).execute()
+        for model in (Response, Comment, CommentTheme):
+            model.update(team=top).where(model.round == round_.id, model.team == group).execute()
 
 
 def _pools_left(round_id):
@@ -271,22 +304,28 @@ def _insert_comments(keyring, round_, team_id, payloads, questions):
 
 
 def _add_to_tallies(round_, team_id, payloads, questions):
-    """Add a batch to the team's counts: one upsert per table, no read.
-
-    Rows go in key order: created in the order the batch first met each value, their
-    storage order would spell out one person's answers (the first one's, in full)."""
+    """Add a batch to the team's counts: one upsert per table, no read."""
     counts = Counter((questions[key].id, value) for payload in payloads
                      for key, value in payload["scores"].items())
-    rows = [{"round": round_.id, "team": team_id, "question": question_id,
+    _add_counts(round_.id, team_id, [(q, v, n) for (q, v), n in counts.items()],
+                len(payloads))
+
+
+def _add_counts(round_id, team_id, counts, respondents):
+    """Add (question id, value, count) rows and respondents to a group's tallies.
+
+    Rows go in key order: created in the order a batch first met each value, their
+    storage order would spell out one person's answers (the first one's, in full)."""
+    rows = [{"round": round_id, "team": team_id, "question": question_id,
              "value": value, "count": count}
-            for (question_id, value), count in sorted(counts.items())]
+            for question_id, value, count in sorted(counts)]
     if rows:
         (AnswerCount.insert_many(rows)
          .on_conflict(conflict_target=[AnswerCount.round, AnswerCount.team,
                                        AnswerCount.question, AnswerCount.value],
                       update={AnswerCount.count: AnswerCount.count + EXCLUDED.count})
          .execute())
-    (TeamTally.insert(round=round_.id, team=team_id, respondents=len(payloads))
+    (TeamTally.insert(round=round_id, team=team_id, respondents=respondents)
      .on_conflict(conflict_target=[TeamTally.round, TeamTally.team],
-                  update={TeamTally.respondents: TeamTally.respondents + len(payloads)})
+                  update={TeamTally.respondents: TeamTally.respondents + respondents})
      .execute())

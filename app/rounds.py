@@ -165,7 +165,7 @@ def close_round(round_, min_group, now=None):
 
 def _settle(round_, min_group):
     releases.release_round(round_, min_group, parent_groups(round_))
-    storage.rebuild_after_close()
+    storage.rebuild()
 
 
 def close_due(min_group, now=None):

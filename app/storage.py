@@ -14,9 +14,10 @@ from app.db import SQLITE_PRAGMAS, db, is_sqlite, writers_waiting
 
 log = logging.getLogger(__name__)
 
-# Rewritten in primary-key order (random ids, or round and person) after a close.
+# Rewritten in primary-key order (random ids, or round and person) after a close;
+# `post` too, since anonymous replies otherwise sit in the order they arrived.
 REBUILT_TABLES = ("participation", "pending_answer", "response", "comment", "comment_theme",
-                  "answer_count", "team_tally")
+                  "answer_count", "team_tally", "post")
 
 
 def checkpoint(wait=False):
@@ -38,7 +39,7 @@ def checkpoint(wait=False):
         db.execute_sql(f"PRAGMA busy_timeout = {SQLITE_PRAGMAS['busy_timeout']}")
 
 
-def rebuild_after_close():
+def rebuild():
     """Rewrite what arrival order could describe, once a round has closed.
 
     SQLite: VACUUM rebuilds every table in key order and drops free pages; the log is
@@ -58,6 +59,6 @@ def rebuild_after_close():
                 db.execute_sql(f'CLUSTER "{table}" USING "{table}_pkey"')
             db.execute_sql("VACUUM pending_key")
     except OperationalError as error:
-        log.warning("storage rebuild after a close postponed: %s", error)
+        log.warning("storage rebuild postponed: %s", error)
         return False
     return True

@@ -185,3 +185,21 @@ def test_an_answer_sent_as_the_round_closes_is_refused_not_left_behind(make_roun
     assert PendingAnswer.select().count() == 0
     from app.models import Participation
     assert not Participation.select().where(Participation.person == late.person_id).exists()
+
+
+def test_a_top_too_small_at_the_close_takes_in_a_group_whole_not_a_sample(make_round):
+    round_ = make_round({"Acme/Platform": 16, "Acme/Sales": 12})
+    for invitation in in_team(round_, "Acme/Platform")[:11]:
+        answer(invitation)      # 10 waiting released 5; 6 wait
+    for invitation in in_team(round_, "Acme/Sales")[:3]:
+        answer(invitation)
+    rounds.close_round(round_, 5)
+    # Sales's 3 go up to Acme, too few there; Platform joins them with everything it
+    # had, released or not, so no Platform figure describes 5 of its 11.
+    assert {t.team.path: t.respondents for t in TeamTally.select()} == {"Acme": 14}
+    per_question = {}
+    for row in AnswerCount.select():
+        assert row.team.path == "Acme"
+        per_question[row.question_id] = per_question.get(row.question_id, 0) + row.count
+    assert set(per_question.values()) == {14}
+    assert {r.team.path for r in Response.select()} == {"Acme"}
