@@ -83,20 +83,32 @@ class _WriterQueue:
 
     def __init__(self):
         self.path, self.handle = None, None
-        self.threads = threading.Lock()
+        # Reentrant: a close holds the line for all its releases, each of which asks
+        # for it again in the same thread.
+        self.threads = threading.RLock()
+        self.depth = 0
 
     @contextmanager
     def held(self, database_path):
         with self.threads:
+            if self.depth:
+                self.depth += 1
+                try:
+                    yield
+                finally:
+                    self.depth -= 1
+                return
             if self.path != database_path:
                 if self.handle:
                     self.handle.close()
                 self.handle = open(database_path + "-writer.lock", "a+b")  # kept open: one lock file per worker
                 self.path = database_path
             fcntl.flock(self.handle, fcntl.LOCK_EX)
+            self.depth = 1
             try:
                 yield
             finally:
+                self.depth = 0
                 fcntl.flock(self.handle, fcntl.LOCK_UN)
 
 
@@ -117,9 +129,31 @@ def write_transaction():
 @contextmanager
 def writers_waiting():
     """Keep SQLite's writers of every worker in line, without a transaction: for work
-    that cannot run inside one (VACUUM). Nothing on PostgreSQL."""
+    that cannot run inside one (VACUUM), or that must not interleave with other
+    writers across several transactions (a close). Nothing on PostgreSQL."""
     if not is_sqlite():
         yield
         return
     with _writers.held(db.obj.database):
         yield
+
+
+@contextmanager
+def only_one(key):
+    """Run a multi-transaction job (a round's close) in one worker or tick at a time.
+
+    Yields True for the one that may go on, False for one that found it running
+    elsewhere (it should skip: the other does the work). SQLite: the writers' line,
+    held throughout. PostgreSQL: a session advisory lock on one 64-bit key (a key
+    space apart from the two-number locks of app.pending_keys)."""
+    if is_sqlite():
+        with writers_waiting():
+            yield True
+        return
+    if not db.execute_sql("SELECT pg_try_advisory_lock(%s)", (key,)).fetchone()[0]:
+        yield False
+        return
+    try:
+        yield True
+    finally:
+        db.execute_sql("SELECT pg_advisory_unlock(%s)", (key,))

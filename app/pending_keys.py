@@ -8,8 +8,8 @@ are sealed under a key of their pool (round × group) that lives neither in the 
 file nor in any write-ahead log, and is destroyed when the pool is released: what
 lingers of the submission then no longer decrypts.
 
-- PostgreSQL: an UNLOGGED table (never written to WAL), vacuumed after each
-  destruction so no dead tuple keeps a destroyed key.
+- PostgreSQL: an UNLOGGED table (never written to WAL), rewritten into a new file at
+  each destruction, so no dead tuple or freed space keeps a destroyed key.
 - SQLite: a side database next to the main file, with a rollback journal (deleted at
   each commit, never a WAL) and secure_delete, so a destroyed key is overwritten.
 
@@ -28,9 +28,12 @@ from contextlib import contextmanager
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from peewee import OperationalError
+
 from app.db import db, is_sqlite
 
 TABLE = "pending_key"
+LOCK_TIMEOUT = "5s"
 _SIDE_SCHEMA = (f"CREATE TABLE IF NOT EXISTS {TABLE} (round_id INTEGER NOT NULL, "
                 "team_id INTEGER NOT NULL, generation INTEGER NOT NULL, key BLOB NOT NULL, "
                 "PRIMARY KEY (round_id, team_id, generation))")
@@ -84,8 +87,13 @@ def _run(sql, params=()):
     and destroy keys only after the main transaction committed.
     """
     if is_sqlite():
-        with _side.connected(db.obj.database) as connection:
-            return connection.execute(sql.replace("%s", "?"), params).fetchall()
+        try:
+            with _side.connected(db.obj.database) as connection:
+                return connection.execute(sql.replace("%s", "?"), params).fetchall()
+        except sqlite3.Error as error:
+            # The same kind of error as the main database's, so callers (and the
+            # views' 503 page) treat a busy or full side file like a busy database.
+            raise OperationalError(f"pending keys: {error}") from error
     cursor = db.execute_sql(sql, params)
     return cursor.fetchall() if cursor.description is not None else []
 
@@ -142,26 +150,46 @@ def destroy(round_id, team_id, below=None):
 
     Call after the transaction that released what they sealed has committed."""
     if below is None:
-        _run(f"DELETE FROM {TABLE} WHERE round_id = %s AND team_id = %s", (round_id, team_id))
+        _destroy("round_id = %s AND team_id = %s", (round_id, team_id))
     else:
-        _run(f"DELETE FROM {TABLE} WHERE round_id = %s AND team_id = %s AND generation < %s",
-             (round_id, team_id, below))
-    scrub()
+        _destroy("round_id = %s AND team_id = %s AND generation < %s",
+                 (round_id, team_id, below))
 
 
 def destroy_round(round_id):
     """Destroy every pending key of a round (its close, or its data key's destruction)."""
-    _run(f"DELETE FROM {TABLE} WHERE round_id = %s", (round_id,))
-    scrub()
+    _destroy("round_id = %s", (round_id,))
 
 
-def scrub():
-    """Make sure no copy of a destroyed key stays in the store's files: PostgreSQL
-    keeps deleted rows as dead tuples until VACUUM (which cannot run inside a
-    transaction, so a caller inside one leaves it to the close's scrub); SQLite's
-    secure_delete has already overwritten them."""
-    if not is_sqlite() and not db.in_transaction():
-        db.execute_sql(f"VACUUM {TABLE}")
+def _destroy(where, params):
+    """Delete keys so that no copy of them stays in the store's files.
+
+    SQLite: secure_delete overwrites the deleted row in place, and the rollback
+    journal that held the page is deleted at commit. PostgreSQL: a DELETE leaves the
+    row as a dead tuple (kept as long as any open transaction may see it), and VACUUM
+    frees its space without zeroing it; so the table is rewritten instead — the keys
+    that stay are read, the table TRUNCATEd (a new, empty file; the old one is
+    unlinked at commit, whatever snapshots are open) and the rest put back. The table
+    holds a few rows per open round, so this costs a millisecond or two."""
+    if is_sqlite():
+        _run(f"DELETE FROM {TABLE} WHERE {where}", params)
+        return
+    with db.atomic():
+        # Bounded: a session idling in a transaction must not hold a release forever.
+        db.execute_sql(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
+        db.execute_sql(f"LOCK TABLE {TABLE} IN ACCESS EXCLUSIVE MODE")
+        kept = _run(f"SELECT round_id, team_id, generation, key FROM {TABLE} "
+                    f"WHERE NOT ({where})", params)
+        db.execute_sql(f"TRUNCATE {TABLE}")
+        for row in kept:
+            _run(f"INSERT INTO {TABLE} (round_id, team_id, generation, key) "
+                 "VALUES (%s, %s, %s, %s)", row)
+
+
+def rounds_with_keys():
+    """Ids of the rounds that still hold a pending key (a close that stopped between
+    its last release and the keys' destruction leaves some behind)."""
+    return {row[0] for row in _run(f"SELECT DISTINCT round_id FROM {TABLE}")}
 
 
 def pools_with_keys(round_id):

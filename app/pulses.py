@@ -13,7 +13,7 @@ from functools import cached_property
 from peewee import DatabaseError, IntegrityError, fn
 
 from app import releases
-from app.db import Statement, write_transaction
+from app.db import Statement, is_sqlite, write_transaction
 from app.models import Invitation, Participation, Round, Team, utcnow
 
 MAX_COMMENT_CHARS = 2000
@@ -143,12 +143,13 @@ def _store(round_, counted_team_id, person_id, payload, batch_size):
     try:
         with write_transaction():
             if not _STILL_OPEN.execute(round_.id).fetchone():
-                # Checked again under the write lock: an answer sent as the round
+                # Checked again in the transaction: an answer sent as the round
                 # closed would otherwise land after the close had settled its pools.
                 raise RoundClosed()
             if person_id is not None:
                 _INSERT_PARTICIPATION.execute(round_.id, person_id)
-            releases.add_pending(round_.id, counted_team_id, payload)
+            releases.add_pending(round_.id, counted_team_id, payload,
+                                 pending_size(round_.survey.current_questions()))
     except IntegrityError:
         raise AlreadyAnswered() from None
     try:
@@ -158,10 +159,26 @@ def _store(round_, counted_team_id, person_id, payload, batch_size):
         log.warning("batch release deferred: %s", type(error).__name__)
 
 
+def pending_size(questions):
+    """The size every pending answer of a survey is padded to: room for the longest
+    answer it takes — each comment MAX_COMMENT_CHARS characters of up to 6 bytes (a
+    control character written as \\u001f), the scores, the author — in whole KiB."""
+    room = 256 + sum(len(q.key) + 8 if q.is_scored else len(q.key) + 8 + 6 * MAX_COMMENT_CHARS
+                     for q in questions)
+    return -(-room // 1024) * 1024
+
+
 # The writes of every submission, their SQL written once per worker (app.db.Statement).
-_STILL_OPEN = Statement(
-    lambda round_id: Round.select(Round.id).where(Round.id == round_id,
-                                                  Round.closed_at.is_null()))
+_STILL_OPEN = Statement(lambda round_id: _still_open(round_id))
+
+
+def _still_open(round_id):
+    """The round's row if it is not closed. On PostgreSQL it is share-locked until the
+    submission commits, so a close (an UPDATE of that row) waits for answers in flight,
+    and one that starts after the close sees it closed; SQLite's single writer gives
+    the same order."""
+    query = Round.select(Round.id).where(Round.id == round_id, Round.closed_at.is_null())
+    return query if is_sqlite() else query.for_update("FOR SHARE")
 _INSERT_PARTICIPATION = Statement(
     lambda round_id, person_id: Participation.insert(round=round_id, person=person_id))
 

@@ -7,9 +7,10 @@ at k or more, the close included:
 - during the round a pool keeps k answers: when 2k wait, all but k are released, the
   k kept chosen at random and sealed again under a new pending key;
 - at the close, a pool of k or more is released whole; a smaller one (a group that
-  never reached k) is merged into the group above, deepest groups first; what is
-  still under k at the round's own team is discarded — it could never be shown, and
-  keeping it would tie answers to fewer than k people;
+  never reached k) is merged into the group above, deepest groups first; if the
+  round's own team is then short, the smallest group with answers waiting joins it
+  whole; only what is still under k with nothing to join is discarded — it could
+  never be shown, and keeping it would tie answers to fewer than k people;
 - after every release the older pending keys are destroyed, so what a submission left
   behind (log frames, dead tuples, archives) no longer opens.
 
@@ -32,10 +33,6 @@ from app.models import (
 
 log = logging.getLogger(__name__)
 _shuffle = secrets.SystemRandom().shuffle
-# Sealed pending answers are padded to one of these sizes (bytes, doubling from the
-# smallest), so the length of a remnant found in a log cannot be matched to the
-# length of a released answer or comment.
-PAD_MIN = 512
 # Run after every submission, so its SQL is written once per worker (app.db.Statement).
 _COUNT_PENDING = Statement(
     lambda round_id, team_id: PendingAnswer.select(fn.COUNT(PendingAnswer.id))
@@ -46,30 +43,35 @@ _INSERT_PENDING = Statement(
 
 
 # -- the pool ------------------------------------------------------------------------
-def padded(payload):
-    """The payload as JSON, padded with spaces (which JSON ignores) to its bucket."""
-    data = json.dumps(payload).encode()
-    size = max(PAD_MIN, 1 << (len(data) - 1).bit_length())
+def padded(payload, size):
+    """The payload as JSON, padded with spaces (which JSON ignores) to `size` bytes:
+    every pending answer of a round is the same size (pulses.pending_size), so no
+    remnant's length can be matched to a released answer or comment, nor mark one
+    person out (one long comment, or a few words in Cyrillic, in a bucket of its own)."""
+    data = json.dumps(payload, ensure_ascii=False).encode()
+    if len(data) > size:
+        raise ValueError(f"a pending answer of {len(data)} bytes does not fit in {size}")
     return data + b" " * (size - len(data))
 
 
-def add_pending(round_id, team_id, payload):
-    """Seal a payload under its pool's current pending key and insert it. Call inside
-    the submission's write transaction."""
+def add_pending(round_id, team_id, payload, size):
+    """Seal a payload, padded to `size`, under its pool's current pending key and
+    insert it. Call inside the submission's write transaction."""
     pending_keys.lock_pool(round_id, team_id, exclusive=False)
     generation, aead = pending_keys.current(round_id, team_id)
+    _insert_pending(aead, generation, round_id, team_id, payload, size)
+
+
+def _insert_pending(aead, generation, round_id, team_id, payload, size):
     row_id = random_id()
-    _INSERT_PENDING.execute(row_id, round_id, team_id, _seal(aead, generation, payload,
-                                                            row_id, round_id))
-
-
-def _seal(aead, generation, payload, row_id, round_id):
-    return blobs.seal(aead, generation, padded(payload),
-                      blobs.place("pending_answer", "sealed", row_id, round_id))
+    _INSERT_PENDING.execute(row_id, round_id, team_id, blobs.seal(
+        aead, generation, padded(payload, size),
+        blobs.place("pending_answer", "sealed", row_id, round_id)))
 
 
 def _take(round_id, team_id):
-    """Delete the pool's pending answers and return their payloads, in random order.
+    """Delete the pool's pending answers; return their payloads, in random order, and
+    the size they were padded to (to seal again any that go back).
     Two releases racing for one pool are safe: DELETE … RETURNING runs in one SQLite
     writer at a time, and the release holds the pool's lock on PostgreSQL."""
     pending_keys.lock_pool(round_id, team_id, exclusive=True)
@@ -77,42 +79,42 @@ def _take(round_id, team_id):
              .where(PendingAnswer.round == round_id, PendingAnswer.team == team_id)
              .returning(PendingAnswer.id, PendingAnswer.sealed).tuples().execute())
     by_generation = pending_keys.keys_of(round_id, team_id)
-    payloads = []
+    payloads, size = [], 0
     for row_id, sealed in taken:
-        payload = _opened(by_generation, bytes(sealed),
-                          blobs.place("pending_answer", "sealed", bytes(row_id), round_id))
-        if payload is None:
+        plaintext = _opened(by_generation, bytes(sealed),
+                            blobs.place("pending_answer", "sealed", bytes(row_id), round_id))
+        if plaintext is None:
             # Only after the database server lost its unlogged keys (a crash): nobody
             # can open the answer any more; say so, without a count.
             log.warning("round %s: a pending answer whose key was lost is dropped", round_id)
         else:
-            payloads.append(payload)
+            payloads.append(json.loads(plaintext))
+            size = max(size, len(plaintext))
     _shuffle(payloads)
-    return payloads
+    return payloads, size
 
 
 def _opened(by_generation, sealed, place):
-    """A pending payload, opened with its pool key, or — sealed before pending keys
-    existed (an upgrade) — with the round's data key; None when neither opens it."""
+    """A pending answer's plaintext, opened with its pool key, or — sealed before
+    pending keys existed (an upgrade) — with the round's data key; None when neither
+    opens it."""
     aead = by_generation.get(blobs.key_id_of(sealed))
     try:
         if aead is not None:
-            return json.loads(blobs.open_blob(aead, sealed, place))
+            return blobs.open_blob(aead, sealed, place)
     except blobs.BlobError:
         pass  # a generation number that happens to equal an old data key's id
     try:
-        return json.loads(keys.current().open(sealed, place))
+        return keys.current().open(sealed, place)
     except blobs.BlobError:
         return None
 
 
-def _put_back(round_id, team_id, payloads):
+def _put_back(round_id, team_id, payloads, size):
     """Seal kept payloads under a new generation of the pool's key; returns it."""
     generation, aead = pending_keys.new_generation(round_id, team_id)
     for payload in payloads:
-        row_id = random_id()
-        _INSERT_PENDING.execute(row_id, round_id, team_id,
-                                _seal(aead, generation, payload, row_id, round_id))
+        _insert_pending(aead, generation, round_id, team_id, payload, size)
     return generation
 
 
@@ -144,11 +146,11 @@ def release_pool(round_, team_id, k, keep):
     keyring = keys.current()
     try:
         with write_transaction():
-            payloads = _take(round_.id, team_id)
+            payloads, size = _take(round_.id, team_id)
             if len(payloads) - keep < k:
                 raise _TooFew()  # another release took them: roll the take back
             kept, batch = payloads[:keep], payloads[keep:]
-            generation = _put_back(round_.id, team_id, kept) if kept else None
+            generation = _put_back(round_.id, team_id, kept, size) if kept else None
             questions = {q.key: q for q in
                          Question.select().where(Question.survey == round_.survey_id)}
             _insert_responses(keyring, round_, team_id, batch)
@@ -185,13 +187,16 @@ def release_round(round_, k, parents):
     for group in sorted(parents, key=lambda g: (-_depth(parents, g), g)):
         if group != top and 0 < _waiting(round_.id, group) < k:
             _hand_up(round_.id, group, parents[group])
-    while 0 < _waiting(round_.id, top) < k:
-        others = _sizes_of_groups(round_.id)
-        others.pop(top, None)
-        if not others:
+    if 0 < _waiting(round_.id, top) < k:
+        # Only a group with answers waiting can lift the top to k (one that released
+        # everything adds nothing to the batch about to go out); any such group holds
+        # k or more by now, so one is enough.
+        sizes = _sizes_of_groups(round_.id)
+        others = {g: sizes[g] for g in _pools_left(round_.id) - {top}}
+        if others:
+            _merge_whole(round_, min(others, key=lambda g: (others[g], g)), top)
+        else:
             _discard(round_.id, top)
-            break
-        _merge_whole(round_, min(others, key=lambda g: (others[g], g)), top)
     released = sum(release_pool(round_, group, k, keep=0) for group in _pools_left(round_.id))
     pending_keys.destroy_round(round_.id)
     return released
@@ -246,13 +251,11 @@ def _pools_left(round_id):
 def _hand_up(round_id, team_id, parent_id):
     """Move a small pool's answers into the pool of the group above."""
     with write_transaction():
-        payloads = _take(round_id, team_id)
+        payloads, size = _take(round_id, team_id)
         pending_keys.lock_pool(round_id, parent_id, exclusive=True)
         generation, aead = pending_keys.current(round_id, parent_id)
         for payload in payloads:
-            row_id = random_id()
-            _INSERT_PENDING.execute(row_id, round_id, parent_id,
-                                    _seal(aead, generation, payload, row_id, round_id))
+            _insert_pending(aead, generation, round_id, parent_id, payload, size)
     pending_keys.destroy(round_id, team_id)
 
 

@@ -3,8 +3,8 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import timedelta
 
-from app import keys, links, releases, storage
-from app.db import db
+from app import keys, links, pending_keys, releases, storage
+from app.db import db, only_one
 from app.models import Invitation, PendingAnswer, Person, Round, Survey, Team, utcnow
 
 MAX_DAYS = 90
@@ -156,30 +156,42 @@ def _overlapping_round(survey, team, now):
 def close_round(round_, min_group, now=None):
     """Mark a round closed, then settle every pending pool in it (app.releases: no
     batch under min_group) and rebuild what arrival order could describe. Returns
-    False when it was closed already (by another tick a moment ago, say)."""
+    False when it was closed already (by another tick a moment ago, say): that one
+    settles it."""
     closed = (Round.update(closed_at=now or utcnow())
               .where(Round.id == round_.id, Round.closed_at.is_null()).execute())
-    _settle(round_, min_group)
+    if closed:
+        settle(round_, min_group)
     return bool(closed)
 
 
-def _settle(round_, min_group):
-    releases.release_round(round_, min_group, parent_groups(round_))
-    storage.rebuild()
+def settle(round_, min_group):
+    """Release what a closed round still holds, destroy its pending keys, rebuild.
+    One worker or tick at a time per round; another that finds it running skips it.
+    Also what a stopped close left behind: run again, it finishes the job."""
+    with only_one(SETTLE_LOCK_BASE + round_.id) as mine:
+        if mine:
+            releases.release_round(round_, min_group, parent_groups(round_))
+            storage.rebuild()
+
+
+# Session locks of app.db.only_one for settling round N are this plus N.
+SETTLE_LOCK_BASE = 0x4845_4152_0000_0000  # "HEAR"
 
 
 def close_due(min_group, now=None):
     """Close every round whose time is up. Returns the rounds closed.
 
-    Also settles answers left pending in rounds closed earlier: one that was being
-    sent at the very moment of the close commits after the close's own release.
+    Also settles closed rounds that still hold pending answers or pending keys: a
+    close that was stopped (a crash, a lost connection) between its steps.
     """
     due = [round_ for round_ in list(Round.due_to_close(now))
            if close_round(round_, min_group, now)]
-    late = list(Round.select().where(Round.closed_at.is_null(False),
-                                     Round.id.in_(PendingAnswer.select(PendingAnswer.round))))
-    for round_ in late:
-        _settle(round_, min_group)
+    unsettled = set(PendingAnswer.select(PendingAnswer.round).distinct().tuples())
+    unsettled = {row[0] for row in unsettled} | pending_keys.rounds_with_keys()
+    for round_ in list(Round.select().where(Round.closed_at.is_null(False),
+                                            Round.id.in_(list(unsettled) or [0]))):
+        settle(round_, min_group)
     return due
 
 

@@ -45,8 +45,8 @@ def rebuild():
     SQLite: VACUUM rebuilds every table in key order and drops free pages; the log is
     emptied before and after. PostgreSQL: CLUSTER rewrites the anonymous tables and
     participation in key order into new files (dead tuples and old ctids go with the
-    old ones); the pending keys' table is vacuumed. Returns False when it could not run
-    now (another connection busy); the next close or tick tries again.
+    old ones). Returns False when it could not run now (another connection busy): the
+    next close rebuilds everything again.
     """
     try:
         if is_sqlite():
@@ -57,7 +57,6 @@ def rebuild():
         else:
             for table in REBUILT_TABLES:
                 db.execute_sql(f'CLUSTER "{table}" USING "{table}_pkey"')
-            db.execute_sql("VACUUM pending_key")
     except OperationalError as error:
         log.warning("storage rebuild postponed: %s", error)
         return False

@@ -7,11 +7,11 @@ what an adversary would hold, long after the app that wrote it is gone. The grou
 truth (who answered what, in which order, and which sealed blob each submission wrote)
 is kept apart, only to score the attacks.
 
-`weakened()` puts back, all at once, the designs the audit broke: groups chosen by
-subtree size, remainders under k released alone, pending answers whose keys are never
-destroyed (and a log never emptied), tallies created in the order a batch meets them,
-and no rebuild after the close. Each attack must succeed against it.
+`weakened(patch, name)` puts back one design the audit broke (WEAKNESSES), leaving
+every other defence in place: each attack must succeed against the weakness it is
+there to catch, which shows that its own defence is the one doing the work.
 """
+import importlib
 import json
 import os
 import random
@@ -50,6 +50,7 @@ class Copy:
     lsn: str = None
     rows: dict = field(default_factory=dict)
     pending_key_bytes: list = field(default_factory=list)
+    pending_sizes: list = field(default_factory=list)     # PostgreSQL: of live rows
     pending_waiting: dict = field(default_factory=dict)   # team -> answers pending (truth)
 
 
@@ -94,6 +95,11 @@ def _pg_copy(conn, copy):
         if tup.data is not None:
             value = forensics.pg_decode_tuple(conn, "pending_key", tup)["key"]
             copy.pending_key_bytes.append(bytes(value))
+    # Freed space too: VACUUM frees a dead tuple's space without zeroing it.
+    for page in forensics.pg_raw_pages(conn, "pending_key"):
+        copy.pending_key_bytes += _windows(bytes(page))
+    copy.pending_sizes = [row[0] for row in conn.execute(
+        "SELECT length(sealed) FROM pending_answer")]
 
 
 def _take_copy(app, label, workdir, conn):
@@ -135,10 +141,15 @@ def _fields(rng, questions, comment_no):
         form[f"q_{question.key}"] = str(values[question.id])
     text = [q for q in questions if q.kind == "text"]
     if text and comment_no % 3 == 0:
-        form[f"q_{text[0].key}"] = f"Remark {comment_no}: the rota needs work"
+        form[f"q_{text[0].key}"] = COMMENTS[comment_no // 3 % len(COMMENTS)].replace("{}", str(comment_no))
         if comment_no % 6 == 0:
             form["identity"] = "named"
     return values, form
+
+
+# Short and long, ASCII and not: a length that stands out must not mark its author.
+COMMENTS = ("Remark {}: the rota needs work", "Смена слишком длинная, {} " * 40,
+            "Too many meetings 😩 {}", "x{} " * 500)
 
 
 def run(workdir, monkeypatch):
@@ -162,6 +173,10 @@ def run(workdir, monkeypatch):
         group_of_person = {i.person_id: i.counted_team_id for i in invitations}
         invited_per_group = dict(Counter(group_of_person.values()))
         rng.shuffle(invitations)
+        # Platform's people first (in random order among themselves), so that a pool
+        # reaches 2k and releases mid-round whatever the draw: copies then exist in
+        # which some answers are released and others still wait.
+        invitations.sort(key=lambda i: i.team.path != "Acme/Eng/Platform")
         copies = [_take_copy(app, "opened", copies_dir, conn)]
     answers, arrival = {}, []
     for number, invitation in enumerate(invitations[:ANSWERING]):
@@ -255,11 +270,24 @@ def candidate_pending_keys(audit, copy):
         with open(journal, "rb") as handle:
             leftovers.append(handle.read())
     for data in leftovers:
-        for start in range(0, max(0, len(data) - 31)):
-            window = data[start:start + 32]
-            if window.count(0) < 4:  # a blank stretch is no key
-                found.add(window)
+        found.update(_windows(data))
     return found
+
+
+def _windows(data):
+    """Every 32-byte stretch of `data` that could be a key (a blank one cannot)."""
+    return [data[start:start + 32] for start in range(0, max(0, len(data) - 31))
+            if data[start:start + 32].count(0) < 4]
+
+
+def pending_sizes(audit, copy):
+    """Sizes of the sealed pending answers a copy holds."""
+    if audit.engine == "postgresql":
+        return copy.pending_sizes
+    path = os.path.join(copy.directory, "heard.db")
+    wal = path + "-wal" if os.path.exists(path + "-wal") else None
+    return [len(cell.values[3]) for cell in forensics.sqlite_cells(path, "pending_answer",
+                                                                  wal=wal)]
 
 
 def copy_bytes(audit, copy):
@@ -271,16 +299,36 @@ def copy_bytes(audit, copy):
     return b"\0".join(parts)
 
 
+WEAKNESSES = ("groups", "batches", "tallies", "keys", "rebuild", "padding")
+
+
 @contextmanager
-def weakened(monkeypatch):
-    """The designs the audit broke, all put back at once."""
+def weakened(monkeypatch, name):
+    """One design the audit broke, put back (WEAKNESSES names them)."""
     from tests import weakened_designs as old
-    monkeypatch.setattr(rounds, "counting_teams", old.counting_teams_by_subtree)
-    monkeypatch.setattr(releases, "release_if_due", old.release_if_due)
-    monkeypatch.setattr(releases, "release_round", old.release_round)
-    monkeypatch.setattr(releases, "_add_to_tallies", old.add_to_tallies_as_met)
-    monkeypatch.setattr(pending_keys, "destroy", lambda *args, **kwargs: None)
-    monkeypatch.setattr(pending_keys, "destroy_round", lambda *args, **kwargs: None)
-    monkeypatch.setattr(storage, "checkpoint", lambda *args, **kwargs: None)
-    monkeypatch.setattr(storage, "rebuild", lambda: True)
+    if name == "groups":
+        monkeypatch.setattr(rounds, "counting_teams", old.counting_teams_by_subtree)
+    elif name == "batches":
+        monkeypatch.setattr(releases, "release_if_due", old.release_if_due)
+        monkeypatch.setattr(releases, "release_round", old.release_round)
+    elif name == "tallies":
+        monkeypatch.setattr(releases, "_add_to_tallies", old.add_to_tallies_as_met)
+    elif name == "keys":
+        # Every layer between a submission's remnants and the key holder: the keys
+        # outlive their pools, and what the submissions wrote stays in the files — no
+        # secure_delete, a log never emptied, no rebuild. (On SQLite the other layers
+        # alone remove the remnants; PostgreSQL's WAL keeps them whatever Heard does,
+        # so there the keys are the one defence.)
+        monkeypatch.setattr(pending_keys, "_destroy", lambda *args, **kwargs: None)
+        monkeypatch.setattr(storage, "checkpoint", lambda *args, **kwargs: None)
+        monkeypatch.setattr(storage, "rebuild", lambda: True)
+        database_module = importlib.import_module("app.db")  # app.db is also the proxy's name
+        monkeypatch.setattr(database_module, "SQLITE_PRAGMAS", {
+            **database_module.SQLITE_PRAGMAS, "secure_delete": 0, "wal_autocheckpoint": 0})
+    elif name == "rebuild":
+        monkeypatch.setattr(storage, "rebuild", lambda: True)
+    elif name == "padding":
+        monkeypatch.setattr(releases, "padded", old.padded_to_buckets)
+    else:
+        raise ValueError(name)
     yield

@@ -10,13 +10,15 @@ import hmac
 import random
 from datetime import timedelta
 
+import psycopg
 import pytest
 
 from app import accounts, conversations, keys, reactions
 from app.db import db, is_sqlite
 from app.models import Person, Team, Thread, utcnow
 from app.views import limits
-from tests.conftest import build_app, csrf_token, sign_in_by_link
+from tests import forensics
+from tests.conftest import PG_URL, build_app, csrf_token, sign_in_by_link
 from tests.test_board import thread  # noqa: F401 (a fixture)
 from tests.test_dashboard import two_teams  # noqa: F401 (a fixture)
 
@@ -97,10 +99,9 @@ def raw_bytes_of_key_store():
             except FileNotFoundError:
                 pass
         return b"".join(chunks)
-    db.execute_sql("CREATE EXTENSION IF NOT EXISTS pageinspect")
-    pages = db.execute_sql("SELECT pg_relation_size('reaction_key') / 8192").fetchone()[0]
-    return b"".join(bytes(db.execute_sql("SELECT get_raw_page('reaction_key', %s)",
-                                         (page,)).fetchone()[0]) for page in range(pages))
+    with psycopg.connect(PG_URL, autocommit=True) as connection:
+        return b"".join(bytes(page) for page in forensics.pg_raw_pages(connection,
+                                                                       "reaction_key"))
 
 
 def test_during_the_day_a_copy_with_the_key_file_names_the_days_reactors(thread):  # noqa: F811

@@ -109,13 +109,20 @@ def test_a_pending_answer_is_sealed_under_its_pool_key_not_the_data_key(make_rou
     pool = pending_keys.keys_of(round_.id, pending.team_id)
     opened = blobs.open_blob(pool[blobs.key_id_of(pending.sealed)], pending.sealed, place)
     assert json.loads(opened)["comments"]
-    assert len(opened) in (512, 1024)   # padded to a bucket, whatever the text's length
 
 
-def test_sealed_sizes_do_not_follow_the_length_of_what_was_written():
-    sizes = {len(releases.padded({"scores": {"a": 4}, "comments": {"c": "y" * n}}))
-             for n in range(0, 400)}
-    assert sizes == {512}
+@pytest.mark.parametrize("comment", [
+    None, "ok", "x" * 2000, "Смена слишком длинная " * 90, "😀" * 2000, "\x01" * 2000])
+def test_every_pending_answer_of_a_round_is_the_same_size(make_round, comment):
+    """Whatever was written — nothing, two letters, the longest comment, Cyrillic,
+    emoji, control characters — the sealed pending answer has one size, so its length
+    neither matches a released comment nor marks one person out."""
+    from app import pulses
+    round_ = make_round()
+    answer(invitations_of(round_)[0], comment=comment)
+    expected = pulses.pending_size(round_.survey.current_questions())
+    overhead = 1 + 4 + blobs.NONCE_BYTES + 16
+    assert len(PendingAnswer.get().sealed) == expected + overhead
 
 
 def test_a_release_destroys_the_keys_of_what_it_released(make_round):
@@ -203,3 +210,68 @@ def test_a_top_too_small_at_the_close_takes_in_a_group_whole_not_a_sample(make_r
         per_question[row.question_id] = per_question.get(row.question_id, 0) + row.count
     assert set(per_question.values()) == {14}
     assert {r.team.path for r in Response.select()} == {"Acme"}
+
+
+def test_settling_a_closed_round_again_never_merges_groups_that_released(make_round, runner):
+    """What a stopped close leaves (one answer in the top's pool, every other group
+    released) is settled without folding the other groups into the top."""
+    round_ = make_round({"Acme": 5, "Acme/Eng": 9, "Acme/Sales": 6})
+    for invitation in invitations_of(round_):
+        if invitation.team.path != "Acme" or invitation.person_id % 2:
+            answer(invitation)
+    rounds.close_round(round_, 5)
+    before = {t.team.path: t.respondents for t in TeamTally.select()}
+    top = Team.by_path("Acme")
+    with db.atomic():
+        releases.add_pending(round_.id, top.id, {"scores": {}, "comments": {}, "author": None},
+                             1024)
+    assert runner.invoke(args=["rounds", "close-due"]).exit_code == 0
+    assert {t.team.path: t.respondents for t in TeamTally.select()} == before
+    assert PendingAnswer.select().count() == 0 and pending_keys.rounds_with_keys() == set()
+
+
+def test_a_close_stopped_before_its_keys_were_destroyed_is_finished_by_the_next_tick(
+        make_round, runner, monkeypatch):
+    round_ = make_round()
+    for invitation in invitations_of(round_)[:6]:
+        answer(invitation)
+
+    def killed(*_args, **_kwargs):
+        raise RuntimeError("killed")  # between the release's commit and its keys' end
+    with monkeypatch.context() as patch:
+        patch.setattr(pending_keys, "destroy", killed)
+        with pytest.raises(RuntimeError):
+            rounds.close_round(round_, 5)
+    assert pending_keys.rounds_with_keys() == {round_.id}  # the released pool's key
+    assert runner.invoke(args=["rounds", "close-due"]).exit_code == 0
+    assert pending_keys.rounds_with_keys() == set()
+    assert TeamTally.get().respondents == 6
+
+
+def test_a_pending_key_store_that_fails_gives_a_503_and_stores_nothing(app, make_round,
+                                                                       monkeypatch):
+    from app.models import Participation
+    from tests.conftest import csrf_token, form_answers, open_pulse
+    round_ = make_round()
+    client = app.test_client()
+    html = open_pulse(client, invitations_of(round_)[0])
+
+    def failing(*_args):
+        raise pending_keys.OperationalError("pending keys: disk I/O error")
+    monkeypatch.setattr(pending_keys, "_run", failing)
+    response = client.post("/pulse", data={**form_answers(round_), "csrf_token": csrf_token(html)})
+    assert response.status_code == 503
+    assert "Nothing was saved" in response.get_data(as_text=True)
+    assert Participation.select().count() == 0 and PendingAnswer.select().count() == 0
+
+
+@pytest.mark.sqlite
+def test_an_unusable_side_file_is_a_database_error_not_a_crash(make_round, tmp_path,
+                                                              monkeypatch):
+    from peewee import OperationalError
+    round_ = make_round()
+    monkeypatch.setattr(pending_keys, "side_path", lambda _path: str(tmp_path))  # a folder
+    pending_keys._side.path = None
+    with pytest.raises(OperationalError, match="pending keys"):
+        answer(invitations_of(round_)[0])
+    assert PendingAnswer.select().count() == 0

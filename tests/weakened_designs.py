@@ -1,5 +1,6 @@
 """The designs issue 13's audit broke, kept only so that each forensic attack can show
 it would catch them (tests/forensic_scenario.weakened). Never imported by the app."""
+import json
 from collections import Counter
 
 from peewee import EXCLUDED
@@ -58,3 +59,10 @@ def add_to_tallies_as_met(round_, team_id, payloads, questions):
      .on_conflict(conflict_target=[TeamTally.round, TeamTally.team],
                   update={TeamTally.respondents: TeamTally.respondents + len(payloads)})
      .execute())
+
+
+def padded_to_buckets(payload, size):
+    """The old padding: to 512 bytes and doubling, ASCII-escaped JSON."""
+    data = json.dumps(payload).encode()
+    bucket = max(512, 1 << (len(data) - 1).bit_length())
+    return data + b" " * (bucket - len(data))
