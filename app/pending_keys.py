@@ -70,7 +70,11 @@ class _SideDatabase:
                                      timeout=10)
         # DELETE: the rollback journal, the only other copy of a page, is removed at
         # every commit; secure_delete zeroes a destroyed key in the file itself.
-        for pragma in ("journal_mode = DELETE", "synchronous = FULL", "secure_delete = ON"):
+        # synchronous OFF: a key is in the operating system's hands before any answer
+        # is sealed under it, which a kill -9 of Heard cannot undo; only a crash of the
+        # machine can lose it (the answers then pending, as a database-server crash
+        # does on PostgreSQL), and three fsyncs per release are not paid for that.
+        for pragma in ("journal_mode = DELETE", "synchronous = OFF", "secure_delete = ON"):
             connection.execute(f"PRAGMA {pragma}")
         connection.execute(_SIDE_SCHEMA)
         self.path, self.connection, self.pid = path, connection, os.getpid()

@@ -159,7 +159,7 @@ def release_pool(round_, team_id, k, keep):
     except _TooFew:
         return 0
     pending_keys.destroy(round_.id, team_id, below=generation)
-    storage.checkpoint()
+    storage.checkpoint_after_release()
     return len(batch)
 
 
