@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from peewee import JOIN
 
-from app import audit, blobs, plaintext, scope
+from app import audit, blobs, plaintext, scope, text
 from app.db import db
 from app.models import STATUSES, Person, Post, Thread, ThreadEvent, utcnow
 
@@ -46,10 +46,10 @@ class Conflict(ConversationError):
         self.thread = thread
 
 
-def _checked(text, what):
+def _checked(body, what):
     try:
-        return plaintext.clean(text, what)
-    except plaintext.TextProblem as problem:
+        return text.check(plaintext.clean(body, what), what)
+    except (plaintext.TextProblem, text.TextProblem) as problem:
         raise ConversationError(str(problem)) from None
 
 

@@ -11,6 +11,8 @@ from email.headerregistry import Address
 from email.utils import parseaddr
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from app.numbers import whole_number
+
 MAX_REMINDER_DAYS = 60
 LOCAL_HOSTS = {"localhost"}
 
@@ -78,11 +80,8 @@ def _text(config, name):
 
 def _whole(config, name, low, high):
     value = config[name]
-    try:
-        number = int(str(value).strip())
-    except ValueError:
-        number = None
-    if number is None or not low <= number <= high:
+    number = whole_number(str(value).strip(), low, high)
+    if number is None:
         raise DeliverySettingsError(f"HEARD_{name} is {value!r}; it must be a whole number "
                                     f"from {low} to {high}")
     return number
@@ -120,13 +119,13 @@ def _reminder_days(value):
         return ()
     days = []
     for part in text.split(","):
-        part = part.strip()
-        if not part.isdigit() or not 1 <= int(part) <= MAX_REMINDER_DAYS:
+        day = whole_number(part.strip(), 1, MAX_REMINDER_DAYS)
+        if day is None:
             raise DeliverySettingsError(
                 f"HEARD_REMINDER_DAYS is {value!r}; give days before the close, from 1 to "
                 f"{MAX_REMINDER_DAYS}, separated by commas (like 2, or 3,1), or leave it "
                 f"empty for no reminders")
-        days.append(int(part))
+        days.append(day)
     if len(set(days)) != len(days):
         raise DeliverySettingsError(f"HEARD_REMINDER_DAYS is {value!r}; a day is given twice")
     return tuple(sorted(days, reverse=True))  # earliest reminder first

@@ -4,10 +4,11 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from app import scope
+from app import scope, text
+from app.numbers import row_id
 from app.models import Round, Team
 
-ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")  # ASCII digits only
 
 
 class ExportError(Exception):
@@ -61,12 +62,13 @@ def choose(round_id=None, since=None, until=None, team_path=None):
     if team_path is not None:
         team = Team.by_path(team_path)
         if team is None:
-            raise NotFound(f"There is no team “{team_path[:100]}”. Team paths look like "
+            raise NotFound(f"There is no team “{_shown(team_path)}”. Team paths look like "
                            f"Engineering/Platform.")
     if round_id is not None:
         if since or until:
             raise ExportError("Choose one round or a range of dates, not both.")
-        return Selection([_closed_round(round_id, team)], team, round_id=int(round_id))
+        round_ = _closed_round(round_id, team)
+        return Selection([round_], team, round_id=round_.id)
     since_day, until_day = _day(since), _day(until)
     if since_day and until_day and since_day > until_day:
         raise ExportError(f"The range starts ({since_day}) after it ends ({until_day}).")
@@ -89,10 +91,10 @@ def _covers(round_, team):
 
 def _closed_round(raw, team):
     round_ = None
-    if raw.isdigit() and len(raw) < 19:
-        round_ = Round.select(Round, Team).join(Team).where(Round.id == int(raw)).first()
+    if row_id(raw) is not None:
+        round_ = Round.select(Round, Team).join(Team).where(Round.id == row_id(raw)).first()
     if round_ is None:
-        raise NotFound(f"There is no round “{raw}”.")
+        raise NotFound(f"There is no round “{_shown(raw)}”.")
     if round_.closed_at is None:
         raise ExportError(f"“{round_.name}” is still open; its themes can be exported once "
                           f"it closes ({round_.closes_at:%-d %B %Y}).")
@@ -101,15 +103,20 @@ def _closed_round(raw, team):
     return round_
 
 
-def _day(text):
-    if text is None:
+def _shown(raw):
+    """What a person typed, shortened and without characters that cannot be shown."""
+    return text.ONE_LINE_FORBIDDEN.sub("\ufffd", raw[:40])
+
+
+def _day(typed):
+    if typed is None:
         return None
     try:
-        if not ISO_DATE.fullmatch(text):
+        if not ISO_DATE.fullmatch(typed):
             raise ValueError
-        return date.fromisoformat(text)
+        return date.fromisoformat(typed)
     except ValueError:
-        raise ExportError(f"“{text[:40]}” is not a date; write dates as YYYY-MM-DD, "
+        raise ExportError(f"“{_shown(typed)}” is not a date; write dates as YYYY-MM-DD, "
                           f"e.g. 2026-03-31.") from None
 
 

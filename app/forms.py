@@ -4,18 +4,14 @@ Answers are checked as exact strings against each question's scale: Python's int
 would accept ' 3 ', '٣', '３' and '1_0', and none of those is an answer a person
 gave by tapping a button.
 """
-import re
-
 from flask_wtf import FlaskForm
 from wtforms import RadioField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import StopValidation, ValidationError
 
 from app.pulses import MAX_COMMENT_CHARS
+from app.text import StorableText
 
-# Control characters (but tab and line breaks) and U+FFFD, which is what invalid
-# UTF-8 turns into when a form is decoded.
-FORBIDDEN_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd]")
 FIELD_PREFIX = "q_"
 IDENTITY_CHOICES = [SelectChoice("anonymous", "Anonymously"), SelectChoice("named", "With my name")]
 
@@ -36,9 +32,6 @@ class ScaleField(RadioField):
 
 def _check_comment(form, field):
     text = field.data or ""
-    if FORBIDDEN_TEXT.search(text):
-        raise ValidationError("This text holds characters that cannot be stored "
-                              "(control characters or bytes that are not UTF-8).")
     if len(text.strip()) > MAX_COMMENT_CHARS:
         raise ValidationError(f"Please keep this to {MAX_COMMENT_CHARS:,} characters; "
                               f"it has {len(text.strip()):,}.")
@@ -84,7 +77,7 @@ def _form_class(questions):
                        for value, label in zip(question.scale, labels, strict=True)]
             field = ScaleField(choices=choices, answer_hint=_answer_hint(question))
         else:
-            field = TextAreaField(validators=[_check_comment])
+            field = TextAreaField(validators=[StorableText("This comment"), _check_comment])
         setattr(PulseForm, name, field)
     return PulseForm
 

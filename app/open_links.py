@@ -14,9 +14,10 @@ from functools import cached_property
 import segno
 from peewee import fn
 
-from app import audit, links, plaintext, pulses, rounds, scope
+from app import audit, links, pulses, rounds, scope, text
 from app.db import write_transaction
 from app.models import Invitation, OpenLink, Round, Team, utcnow
+from app.numbers import LARGEST_ID, row_id
 
 PURPOSE = b"open"
 MAX_LABEL = 120
@@ -30,10 +31,11 @@ def create(team_path, label, actor, now=None):
     team = Team.by_path(team_path)
     if team is None:
         raise OpenLinkError("Choose one of the teams.")
-    label = " ".join(str(label or "").split()) or f"Pulse for {team.name}"
-    if plaintext.FORBIDDEN.search(label):
-        raise OpenLinkError("The poster's title holds characters that cannot be printed "
-                            "(control characters or bytes that are not UTF-8).")
+    label = str(label or "")
+    problem = text.problem_in(label, "The poster's title", cannot="be printed")
+    if problem:
+        raise OpenLinkError(problem)
+    label = " ".join(label.split()) or f"Pulse for {team.name}"
     if len(label) > MAX_LABEL:
         raise OpenLinkError(f"Keep the poster's title to {MAX_LABEL} characters.")
     salt = links.new_salt()
@@ -91,10 +93,11 @@ def teams_of(link):
 
 def team_in(link, team_id):
     """The chosen team if it lies in the link's subtree, else None."""
-    try:
-        team = Team.get_or_none(Team.id == int(team_id))
-    except (TypeError, ValueError, OverflowError):
+    if isinstance(team_id, str):
+        team_id = row_id(team_id)
+    if type(team_id) is not int or not 1 <= team_id <= LARGEST_ID:
         return None
+    team = Team.get_or_none(Team.id == team_id)
     return team if team is not None and scope.within(team, link.team) else None
 
 

@@ -8,9 +8,9 @@ import re
 
 from markupsafe import Markup, escape
 
+from app import text as stored_text
+
 MAX_CHARS = 5000
-# Control characters (but tab and line breaks) and U+FFFD, what broken UTF-8 becomes.
-FORBIDDEN = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd]")
 ADDRESS = re.compile(r"\bhttps?://[^\s<>\"'`]+", re.IGNORECASE)
 TRAILING = ".,;:!?)]}"
 
@@ -27,9 +27,9 @@ def clean(text, what="Your reply"):
     if len(text) > MAX_CHARS:
         raise TextProblem(f"{what} is {len(text):,} characters long; the limit is "
                           f"{MAX_CHARS:,}. Shorten it and send it again.")
-    if FORBIDDEN.search(text):
-        raise TextProblem(f"{what} holds control characters that cannot be stored. "
-                          f"Remove them and send it again.")
+    problem = stored_text.problem_in(text, what)
+    if problem:
+        raise TextProblem(problem)
     return text
 
 

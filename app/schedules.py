@@ -15,6 +15,7 @@ from app import audit, rounds, scope
 from app.db import write_transaction
 from app.models import Schedule, Survey, Team, utcnow
 from app.models.surveys import CADENCES
+from app.numbers import whole_number
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 MONTHS_APART = {"monthly": 1, "quarterly": 3}
@@ -73,11 +74,8 @@ def create(survey_key, team_path, cadence, day, hour, days, actor, timezone, now
 
 
 def _number(value, low, high, message):
-    try:
-        number = int(str(value).strip())
-    except ValueError:
-        raise ScheduleError(message) from None
-    if not low <= number <= high:
+    number = whole_number(str(value).strip(), low, high)
+    if number is None:
         raise ScheduleError(message)
     return number
 

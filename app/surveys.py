@@ -9,6 +9,7 @@ import re
 import tomllib
 from dataclasses import dataclass, field
 
+from app import text
 from app.db import db
 from app.models import Question, Round, Survey, Theme
 from app.models.surveys import CADENCES, KINDS
@@ -69,12 +70,16 @@ def _load_toml(path, problems):
     return None
 
 
-def _text(entry, key, where, problems, required=True, limit=500):
+def _text(entry, key, where, problems, required=True, limit=500, multiline=False):
     value = entry.get(key, "")
     if not isinstance(value, str):
-        problems.append(f"{where}: '{key}' must be text")
+        problems.append(f"{where}: '{key}' must be text, got {_kind_of(value)}")
         return ""
     value = value.strip()
+    problem = text.problem_in(value, f"'{key}'", multiline)
+    if problem:
+        problems.append(f"{where}: {problem}")
+        return ""
     if required and not value:
         problems.append(f"{where}: '{key}' is missing")
     elif len(value) > limit:
@@ -82,9 +87,34 @@ def _text(entry, key, where, problems, required=True, limit=500):
     return value
 
 
+def _kind_of(value):
+    """What a TOML value is, in the words of the TOML spec."""
+    if isinstance(value, dict):
+        return "a table"
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "text"
+    return "a date or time"
+
+
+def _tables(raw, key, where, problems):
+    """The [[key]] array of tables, or [] with a problem when `key` is anything else."""
+    entries = raw.get(key, [])
+    if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+        problems.append(f"{where}: '{key}' must be an array of tables written [[{key}]], "
+                        f"got {_kind_of(entries)}")
+        return []
+    return entries
+
+
 def _key(entry, key, where, problems):
     value = entry.get(key)
-    if not isinstance(value, str) or not KEY_PATTERN.match(value):
+    if not isinstance(value, str) or not KEY_PATTERN.fullmatch(value):
         problems.append(f"{where}: '{key}' must be lower-case letters, digits and _ "
                         f"(starting with a letter, at most 40), got {value!r}")
         return None
@@ -96,19 +126,21 @@ def _read_themes(path, problems):
     if raw is None:
         return []
     themes, keys = [], set()
-    for number, entry in enumerate(raw.get("theme", []), start=1):
+    for number, entry in enumerate(_tables(raw, "theme", THEMES_FILE, problems), start=1):
         where = f"{THEMES_FILE}: theme {number}"
         key = _key(entry, "key", where, problems)
         keywords = entry.get("keywords", [])
-        if not isinstance(keywords, list) or not all(isinstance(k, str) for k in keywords):
-            problems.append(f"{where}: 'keywords' must be a list of text")
+        if not isinstance(keywords, list) or not all(
+                isinstance(k, str) and not text.problem_in(k, multiline=False) for k in keywords):
+            problems.append(f"{where}: 'keywords' must be a list of text (one line each, "
+                            f"no control characters)")
             keywords = []
         if key in keys:
             problems.append(f"{where}: key {key!r} is used twice")
         keys.add(key)
         themes.append({"key": key, "name": _text(entry, "name", where, problems, limit=80),
                        "description": _text(entry, "description", where, problems,
-                                            required=False),
+                                            required=False, multiline=True),
                        "keywords": [k.strip().lower() for k in keywords if k.strip()]})
     if not themes:
         problems.append(f"{THEMES_FILE}: defines no [[theme]]")
@@ -122,13 +154,13 @@ def _read_survey(path, theme_keys, problems):
         return None
     survey = {"id": _key(raw, "id", name, problems),
               "title": _text(raw, "title", name, problems, limit=120),
-              "intro": _text(raw, "intro", name, problems, required=False),
+              "intro": _text(raw, "intro", name, problems, required=False, multiline=True),
               "cadence": raw.get("cadence")}
-    if survey["cadence"] not in CADENCES:
+    if not isinstance(survey["cadence"], str) or survey["cadence"] not in CADENCES:
         problems.append(f"{name}: cadence must be one of {', '.join(CADENCES)}, "
                         f"got {survey['cadence']!r}")
-    entries = raw.get("question", [])
-    if not entries:
+    entries = _tables(raw, "question", name, problems)
+    if not entries and isinstance(raw.get("question", []), list):
         problems.append(f"{name}: defines no [[question]]")
     if len(entries) > MAX_QUESTIONS:
         problems.append(f"{name}: {len(entries)} questions; a pulse has at most {MAX_QUESTIONS}")
@@ -145,21 +177,25 @@ def _read_survey(path, theme_keys, problems):
 def _read_question(entry, where, theme_keys, problems):
     question = {"key": _key(entry, "key", where, problems), "kind": entry.get("kind"),
                 "prompt": _text(entry, "prompt", where, problems),
-                "help": _text(entry, "help", where, problems, required=False),
+                "help": _text(entry, "help", where, problems, required=False, multiline=True),
                 "theme": entry.get("theme"), "choices": entry.get("choices", [])}
-    if question["kind"] not in KINDS:
+    if not isinstance(question["kind"], str) or question["kind"] not in KINDS:
         problems.append(f"{where}: kind must be one of {', '.join(KINDS)}, "
                         f"got {question['kind']!r}")
-    if question["theme"] is not None and question["theme"] not in theme_keys:
+    if question["theme"] is not None and not isinstance(question["theme"], str):
+        problems.append(f"{where}: 'theme' must be the key of a theme (text), got "
+                        f"{_kind_of(question['theme'])}")
+    elif question["theme"] is not None and question["theme"] not in theme_keys:
         problems.append(f"{where}: theme {question['theme']!r} is not in {THEMES_FILE}")
     if question["theme"] is None and question["kind"] != "text":
         problems.append(f"{where}: a {question['kind']} question needs a theme")
     choices = question["choices"]
     if question["kind"] == "choice":
         if (not isinstance(choices, list) or not 2 <= len(choices) <= MAX_CHOICES
-                or not all(isinstance(c, str) and c.strip() for c in choices)):
+                or not all(isinstance(c, str) and c.strip()
+                           and not text.problem_in(c, multiline=False) for c in choices)):
             problems.append(f"{where}: a choice question needs 2 to {MAX_CHOICES} "
-                            f"non-empty choices")
+                            f"non-empty choices (text, one line each)")
     elif choices:
         problems.append(f"{where}: only choice questions take 'choices'")
     return question

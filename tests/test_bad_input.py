@@ -2,7 +2,8 @@
 import pytest
 
 from app.models import Participation, PendingAnswer
-from tests.conftest import csrf_token, form_answers, invitations_of, open_pulse
+from tests.conftest import (
+    STAFF_PASSWORD, csrf_token, form_answers, invitations_of, open_pulse, sign_in)
 
 LIKERT = "q_workload_manageable"
 
@@ -129,3 +130,204 @@ def test_a_double_tap_on_send_records_one_response(client, pulse):
 def test_get_only_pages_refuse_other_methods_clearly(client):
     response = client.post("/healthz")
     assert response.status_code in (400, 405)
+
+
+# -- No 500 on any input: one regression test per class found by the audit (issue 14) --
+
+BIG_ID = str(2**63)  # one past SQLite's integers: OverflowError before the parsing layer
+BIDI_AND_C1 = ["\u202e", "\u202a", "\u2066", "\u2069", "\x85", "\x9b", "\x00", "\x7f"]
+
+
+@pytest.fixture
+def staff_app(tmp_path):
+    from app.db import db
+    from tests.conftest import build_app
+    yield build_app(tmp_path, REQUIRE_MFA=False)
+    db.close()
+
+
+@pytest.fixture
+def world(staff_app):
+    """A closed round with a thread on it, an open link and a schedule; HR signed in."""
+    from zoneinfo import ZoneInfo
+
+    from app import conversations, open_links, rounds, schedules
+    from app.models import Person, Theme
+    from app.roster import import_roster
+    from tests.conftest import close_with_answers, roster_csv
+    with staff_app.app_context():
+        import_roster(roster_csv({"Acme/Platform": 12}) + "hr@acme.test,Hana,Acme,hr,\n")
+        closed = close_with_answers(rounds.open_round("weekly", "Acme", 5, 5),
+                                    {"Acme/Platform": 6})
+        hr = Person.by_email("hr@acme.test")
+        from app import accounts
+        accounts.set_password(hr, STAFF_PASSWORD)
+        thread = conversations.open_thread(hr, closed, Theme.get_by_id("workload"),
+                                           closed.team, "We hear you.", "acknowledged")
+        link = open_links.create("Acme", "Poster", hr)
+        schedule = schedules.create("weekly", "Acme", "weekly", 0, 9, 3, hr, ZoneInfo("UTC"))
+    client = staff_app.test_client()
+    sign_in(client, Person.get_by_id(hr.id))
+    return {"client": client, "round": closed, "thread": thread, "link": link,
+            "schedule": schedule, "hr": hr}
+
+
+def hr_post(world, path, data):
+    client = world["client"]
+    token = csrf_token(client.get("/account").get_data(as_text=True))
+    return client.post(path, data={**data, "csrf_token": token})
+
+
+@pytest.mark.parametrize("path, message", [
+    ("/themes?round=²", "“round” must be the number of a round"),
+    ("/themes?team=²", "“team” must be the number of a team"),
+    ("/themes/workload?page=²", "“page” must be a page number"),
+    ("/themes?round=٣", "“round” must be the number of a round"),  # int() would take it
+    ("/audit?page=²", "“page” must be a page number"),
+    ("/audit?page=" + "9" * 40, "“page” must be a page number"),
+    ("/board/new?theme=workload&round=²", "“round” must be the number of a round"),
+    ("/board/new?theme=workload&team=⁰⁴⁵", "“team” must be the number of a team"),
+    ("/board?theme=%00", "cannot be stored"),
+    ("/board/new?theme=%00", "cannot be stored"),
+    ("/board?status=%E2%80%AE", "cannot be stored"),
+])
+def test_a_malformed_number_or_key_in_the_query_is_a_422_with_a_sentence(world, path, message):
+    response = world["client"].get(path)
+    assert response.status_code == 422
+    assert message in response.get_data(as_text=True)
+
+
+def test_unicode_digits_as_the_round_of_an_export_are_no_round(world):
+    response = hr_post(world, "/exports", {"kind": "themes", "round": "⁰⁴⁵"})
+    assert response.status_code == 404
+    assert "There is no round “⁰⁴⁵”" in response.get_data(as_text=True)
+
+
+def id_rules(app):
+    """Every route that takes a row id in its path, with its methods."""
+    return [(rule, method) for rule in app.url_map.iter_rules()
+            for method in sorted(rule.methods - {"HEAD", "OPTIONS"})
+            if any(name.endswith("_id") for name in rule.arguments)]
+
+
+@pytest.mark.parametrize("bad_id", [BIG_ID, "9" * 30, "0", "²", "٣", "-1"])
+def test_a_path_id_no_row_can_have_is_a_404_on_every_route(staff_app, world, bad_id):
+    checked = 0
+    for rule, method in id_rules(staff_app):
+        path = "/".join(bad_id if part.startswith("<") else part
+                        for part in rule.rule.split("/"))
+        response = (world["client"].get(path) if method == "GET"
+                    else hr_post(world, path, {"status": "done", "body": "x"}))
+        assert response.status_code == 404, (method, path, response.status_code)
+        checked += 1
+    assert checked >= 12  # /board/…, /open-links/…, /schedules/…
+
+
+def test_the_largest_id_is_still_a_number_and_simply_not_found(world):
+    assert world["client"].get(f"/board/{2**63 - 1}").status_code == 404
+    assert world["client"].get(f"/board/{world['thread'].id}").status_code == 200
+
+
+def test_a_theme_name_with_nul_or_control_characters_is_no_theme(world):
+    for name in ("%00", "work%00load", "%E2%80%AEworkload", "%C2%85"):
+        response = world["client"].get(f"/themes/{name}")
+        assert response.status_code == 404, name
+
+
+def test_a_nul_in_the_sign_in_email_is_refused_with_a_sentence(client):
+    page = client.get("/signin").get_data(as_text=True)
+    response = client.post("/signin", data={"email": "a\x00b@acme.test", "password": "x",
+                                            "csrf_token": csrf_token(page)})
+    assert response.status_code == 422
+    assert "The email holds a character that cannot be stored" in \
+        response.get_data(as_text=True)
+
+
+def test_a_second_factor_code_in_unicode_digits_is_refused_not_a_500(app, make_staff):
+    from app import accounts
+    from tests.conftest import sign_in as password_step
+    leader = make_staff()
+    with app.app_context():
+        import pyotp
+        secret = accounts.new_totp_secret()
+        accounts.enrol_totp(leader, secret, pyotp.TOTP(secret).now())
+    client = app.test_client()
+    assert password_step(client, leader, follow=False).headers["Location"] == "/signin/code"
+    page = client.get("/signin/code").get_data(as_text=True)
+    response = client.post("/signin/code", data={"code": "⁰⁴⁵₀₁₂",
+                                                 "csrf_token": csrf_token(page)})
+    assert response.status_code == 422
+    assert "A code is 6 digits (0-9)" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("character", BIDI_AND_C1)
+@pytest.mark.parametrize("path, field, data", [
+    ("/board/{thread}/replies", "body", {}),
+    ("/board/{thread}/edit", "body", {}),
+    ("/board/{thread}/status", "reason", {"status": "wont_do"}),
+    ("/open-links", "label", {"team": "Acme"}),
+])
+def test_bidi_and_control_characters_are_refused_in_what_staff_write(world, character, path,
+                                                                     field, data):
+    from app.models import AuditEntry, Post, Thread
+    with world["client"].application.app_context():
+        before = (Post.select().count(), AuditEntry.select().count(),
+                  Thread.get_by_id(world["thread"].id).body)
+    response = hr_post(world, path.format(thread=world["thread"].id),
+                       {**data, field: f"Looks fine{character} but reads backwards"})
+    assert response.status_code == 422
+    assert "cannot be" in response.get_data(as_text=True)
+    with world["client"].application.app_context():
+        assert (Post.select().count(), AuditEntry.select().count(),
+                Thread.get_by_id(world["thread"].id).body) == before
+
+
+@pytest.mark.parametrize("character", BIDI_AND_C1)
+def test_bidi_and_control_characters_are_refused_in_a_hide_reason(world, character):
+    from app import conversations, keys
+    from app.models import Person, Post
+    with world["client"].application.app_context():
+        post = conversations.reply(Person.get_by_id(world["hr"].id), world["thread"],
+                                   "Thanks!", False, keys.current())
+    response = hr_post(world, f"/board/{world['thread'].id}/hide",
+                       {"post": post.id.hex(), "reason": f"Abuse{character}"})
+    assert response.status_code == 422
+    with world["client"].application.app_context():
+        assert Post.get_by_id(post.id).hidden_reason is None
+
+
+@pytest.mark.parametrize("character", BIDI_AND_C1)
+def test_bidi_and_control_characters_are_refused_in_a_pulse_comment(client, pulse, character):
+    round_, token = pulse
+    response = client.post("/pulse", data=form_answers(
+        round_, csrf_token=token, q_one_thing=f"All good{character}"))
+    assert response.status_code == 422
+    assert "cannot be stored" in response.get_data(as_text=True)
+    assert_nothing_stored()
+
+
+@pytest.mark.parametrize("character", BIDI_AND_C1 + ["\x01"])
+def test_the_business_rule_refuses_the_same_characters_in_comments(app, make_round, character):
+    from app import pulses
+    from tests.conftest import full_scores
+    round_ = make_round()
+    invitation = invitations_of(round_)[0]
+    with pytest.raises(pulses.AnswerError, match="cannot be stored"):
+        pulses.record_answers(invitation, full_scores(round_), {"one_thing": f"a{character}b"},
+                              False, batch_size=5)
+    assert_nothing_stored()
+
+
+def test_tab_and_line_breaks_stay_allowed_in_multi_line_text(client, pulse):
+    round_, token = pulse
+    response = client.post("/pulse", data=form_answers(
+        round_, csrf_token=token, q_one_thing="First line\r\nsecond\tline"))
+    assert response.status_code == 303
+
+
+@pytest.mark.parametrize("value", ["²", "⁰⁴⁵", "١", "2,²"])
+def test_unicode_digits_in_reminder_days_stop_start_up_naming_the_variable(tmp_path, value):
+    from app import StartupError
+    from tests.conftest import build_app
+    with pytest.raises(StartupError, match="HEARD_REMINDER_DAYS"):
+        build_app(tmp_path, migrate=False, REMINDER_DAYS=value)

@@ -134,7 +134,8 @@ def test_staff_reply_with_their_name(thread, two_teams):  # noqa: F811
 
 @pytest.mark.parametrize("body, message", [
     ("", "empty"), ("   \n\t ", "empty"), ("x" * 5001, "5,001 characters long; the limit is 5,000"),
-    ("bell \x07", "control characters"), ("nul \x00", "control characters")])
+    ("bell \x07", "a control or text-direction character"),
+    ("nul \x00", "a control or text-direction character")])
 def test_bad_replies_are_refused_and_nothing_is_stored(thread, body, message):
     with pytest.raises(ConversationError, match=message) as refused:
         conversations.reply(member_of("Acme/Platform"), fresh(thread), body, True,

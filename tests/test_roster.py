@@ -85,3 +85,35 @@ def test_a_later_failure_leaves_earlier_people_untouched(app):
     with pytest.raises(RosterError):
         import_roster(GOOD.replace("Ada Lovelace", "Ada King") + "bad,,,,\n")
     assert Person.by_email("ada@acme.test").name == "Ada Lovelace"
+
+
+@pytest.mark.parametrize("line, problem", [
+    ("bob\x00@acme.test,Bob,Acme/X,employee,", "email holds a character that cannot be "
+                                              "stored (U+0000"),
+    ("bob\x7f@acme.test,Bob,Acme/X,employee,", "email holds a character that cannot be "
+                                              "stored (U+007F"),
+    ("bob\x01@acme.test,Bob,Acme/X,employee,", "(U+0001"),
+    ("bob\x85@acme.test,Bob,Acme/X,employee,", "(U+0085"),
+    ("bob@acme.test\u202e,Bob,Acme/X,employee,", "(U+202E"),
+    ("bob@acme.test,Bo\x00b,Acme/X,employee,", "name holds a character that cannot be stored"),
+    ("bob@acme.test,Bob\x7f,Acme/X,employee,", "name holds a character"),
+    ("bob@acme.test,\u2066Bob,Acme/X,employee,", "name holds a character"),
+    ("bob@acme.test,Bob,Acme/X\x00,employee,", "team holds a character"),
+    ("bob@acme.test,Bob,Acme/\x9bX,employee,", "team holds a character"),
+    ("bob@acme.test,Bob,Acme/" + "/".join(["Team"] * 250) + ",employee,",
+     "a team path has at most 1,000"),
+    ("bob@acme.test,Bob,Acme/" + "x" * 121 + ",employee,", "longer than 120 characters"),
+    ("bob@acme.test,Bob,Acme/X,leader," + "Acme/" + "y" * 1000, "leads is 1,005 characters"),
+])
+def test_control_characters_and_overlong_paths_are_refused_with_the_line(app, line, problem):
+    with pytest.raises(RosterError) as refused:
+        import_roster(GOOD + line + "\n")
+    errors = refused.value.errors
+    assert any(error.startswith("line 6:") and problem in error for error in errors), errors
+    assert Person.select().count() == 0 and Team.select().count() == 0
+
+
+def test_the_longest_allowed_team_path_is_imported_and_found(app):
+    path = "/".join(["Acme"] + ["T" * 99] * 9)  # 4 + 9 * 100 = 904 characters
+    import_roster(GOOD + f"bob@acme.test,Bob,{path},employee,\n")
+    assert Team.by_path(path) is not None

@@ -73,3 +73,62 @@ def test_a_question_asked_in_a_round_may_not_change_kind(app, definitions, make_
     with pytest.raises(surveys.SurveyDefinitionError, match="new key"):
         surveys.sync_surveys(str(definitions))
     assert Question.get(Question.key == "workload_manageable").kind == "likert"
+
+
+HEAD = 'id = "weekly"\ntitle = "Weekly pulse"\ncadence = "weekly"\n'
+ONE_QUESTION = ('[[question]]\nkey = "load"\nkind = "likert"\ntheme = "workload"\n'
+                'prompt = "Fine?"\n')
+
+
+@pytest.mark.parametrize("body, problem", [
+    (HEAD + 'question = "x"\n', "weekly.toml: 'question' must be an array of tables written "
+                               "[[question]], got text"),
+    (HEAD + '[question]\nkey = "load"\nkind = "likert"\ntheme = "workload"\n',
+     "weekly.toml: 'question' must be an array of tables written [[question]], got a table"),
+    (HEAD + "question = [1, 2]\n", "'question' must be an array of tables"),
+    (HEAD + ONE_QUESTION.replace('theme = "workload"', "theme = 5"),
+     "weekly.toml: question 1: 'theme' must be the key of a theme (text), got a number"),
+    (HEAD + ONE_QUESTION.replace('theme = "workload"', 'theme = ["a"]'),
+     "weekly.toml: question 1: 'theme' must be the key of a theme (text), got an array"),
+    (HEAD + ONE_QUESTION.replace('kind = "likert"', 'kind = ["likert"]'),
+     "weekly.toml: question 1: kind must be one of"),
+    (HEAD + ONE_QUESTION.replace('prompt = "Fine?"', "prompt = {a = 1}"),
+     "weekly.toml: question 1: 'prompt' must be text, got a table"),
+    (HEAD.replace('cadence = "weekly"', "cadence = {a = 1}") + ONE_QUESTION,
+     "weekly.toml: cadence must be one of"),
+    (HEAD.replace('title = "Weekly pulse"', "title = 5") + ONE_QUESTION,
+     "weekly.toml: 'title' must be text, got a number"),
+    (HEAD.replace('Weekly pulse', 'Weekly\\u0000pulse') + ONE_QUESTION,
+     "weekly.toml: 'title' holds a character that cannot be stored (U+0000"),
+    (HEAD.replace('Weekly pulse', 'Weekly\\u202Epulse') + ONE_QUESTION, "(U+202E"),
+    (HEAD.replace('Weekly pulse', 'Weekly\\u0085pulse') + ONE_QUESTION, "(U+0085"),
+    (HEAD.replace('Weekly pulse', 'Weekly\\npulse') + ONE_QUESTION, "(U+000A"),
+    (HEAD + ONE_QUESTION.replace('Fine?', 'Fine\\u0007?'),
+     "question 1: 'prompt' holds a character"),
+    (HEAD + ONE_QUESTION.replace('"load"', '"load\\n"'), "'key' must be lower-case"),
+])
+def test_a_wrongly_typed_definition_is_one_line_naming_file_and_field(app, definitions, body,
+                                                                      problem):
+    (definitions / "weekly.toml").write_text(body)
+    before = Survey.get_by_id("weekly").title
+    with pytest.raises(surveys.SurveyDefinitionError) as refused:
+        surveys.sync_surveys(str(definitions))
+    assert any(problem in line for line in refused.value.problems), refused.value.problems
+    assert all("\n" not in line for line in refused.value.problems)  # one line each
+    assert Survey.get_by_id("weekly").title == before
+
+
+def test_the_command_prints_the_problem_not_a_traceback(app, definitions):
+    (definitions / "weekly.toml").write_text(HEAD + '[question]\nkey = "load"\n')
+    result = app.test_cli_runner().invoke(args=["surveys", "sync", "--dir", str(definitions)])
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit)
+    assert "weekly.toml: 'question' must be an array of tables" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_a_themes_file_with_a_theme_table_instead_of_an_array_is_refused(app, definitions):
+    (definitions / "themes.toml").write_text('[theme]\nkey = "workload"\nname = "Workload"\n')
+    with pytest.raises(surveys.SurveyDefinitionError) as refused:
+        surveys.sync_surveys(str(definitions))
+    assert any("themes.toml: 'theme' must be an array of tables" in line
+               for line in refused.value.problems)

@@ -1,8 +1,9 @@
 """The audit log, for HR and admins: who hid which reply, who exported what, and when."""
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, abort, render_template
 
 from app import audit
 from app.views.access import staff
+from app.views.params import query_page
 
 bp = Blueprint("audit", __name__)
 
@@ -10,10 +11,7 @@ bp = Blueprint("audit", __name__)
 @bp.get("/audit")
 @staff("hr", "admin")
 def index():
-    raw = request.args.get("page", "1")
-    if not raw.isdigit() or not 0 < int(raw) < 10**9:
-        abort(404, "“page” must be a page number.")
-    page = int(raw)
+    page = query_page()
     entries = audit.entries(page)
     if page > 1 and not entries:
         abort(404, "There is no such page of the audit log.")

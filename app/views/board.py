@@ -14,9 +14,11 @@ from app.models import STATUSES, Theme
 from app.views.access import member, staff
 from app.views.dashboard import VIEWERS, chosen_view
 from app.views.limits import limit_anonymous_replies
+from app.views.params import query_key, use_converters
 from app.views.rendering import fragment_elsewhere, render, render_with_oob
 
 bp = Blueprint("board", __name__)
+use_converters(bp)
 
 
 def _person():
@@ -30,6 +32,14 @@ def _thread(thread_id):
     return thread
 
 
+def _validated(form):
+    """The form, once its fields hold only text that can be stored; otherwise a
+    ConversationError (422) with the field's sentence."""
+    if not form.validate():
+        raise ConversationError(next(iter(form.errors.values()))[0])
+    return form
+
+
 def _key():
     """Today's reaction key. Each day's first board page also forgets the day before:
     its reaction marks and secret, and the sign-in links used on it."""
@@ -40,7 +50,7 @@ def _key():
 @bp.get("/board")
 @member()
 def index():
-    status, theme_key = request.args.get("status") or None, request.args.get("theme") or None
+    status, theme_key = query_key("status"), query_key("theme")
     if status is not None and status not in STATUSES:
         abort(404, "There is no such status. Choose one from the list.")
     if theme_key is not None and Theme.get_or_none(Theme.key == theme_key) is None:
@@ -76,7 +86,7 @@ def _thread_page(thread, status=200, **forms):
         given=reactions.given(_person(), items, _key()), **context), status
 
 
-@bp.get("/board/<int:thread_id>")
+@bp.get("/board/<id:thread_id>")
 @member()
 def thread(thread_id):
     return _thread_page(_thread(thread_id))
@@ -91,7 +101,7 @@ def _replies(thread, status=200, oob=None):
                            hide_form=HideForm(formdata=None), errors={})
 
 
-@bp.get("/board/<int:thread_id>/replies")
+@bp.get("/board/<id:thread_id>/replies")
 @member()
 def replies(thread_id):
     """The replies, for polling: 204 (nothing to do) while the thread is unchanged."""
@@ -101,7 +111,7 @@ def replies(thread_id):
     return _replies(thread)
 
 
-@bp.post("/board/<int:thread_id>/replies")
+@bp.post("/board/<id:thread_id>/replies")
 @member()
 @limit_anonymous_replies
 def post_reply(thread_id):
@@ -109,10 +119,13 @@ def post_reply(thread_id):
     form = ReplyForm()
     parent = form.parent.data or None
     try:
+        _validated(form)
         post = conversations.reply(_person(), thread, form.body.data,
                                    form.identity.data == "anonymous", keys.current(),
                                    parent_hex=parent)
     except ConversationError as error:
+        if form.parent.errors:  # not a reply's id at all: as for an unknown one
+            abort(404, "There is no such reply in this thread.")
         if error.status != 422:  # no such reply, or a hidden one: nothing to fix in the form
             abort(error.status, str(error))
         if current_app.htmx:
@@ -133,13 +146,14 @@ def _form_id(parent):
     return f"#reply-to-{parent}" if parent else "#reply-form"
 
 
-@bp.post("/board/<int:thread_id>/react")
+@bp.post("/board/<id:thread_id>/react")
 @member()
 def react(thread_id):
     thread = _thread(thread_id)
     form = ReactForm()
     target, error, status = thread, None, 200
     try:
+        _validated(form)
         if form.target.data != "thread":
             target = conversations.post_by_hex(thread, form.target.data)
         reactions.react(_person(), target, form.kind.data, _key(), thread)
@@ -162,7 +176,7 @@ def _manage(thread_id, action, form_class, form_name):
     thread = _thread(thread_id)
     form = form_class()
     try:
-        action(thread, form)
+        action(thread, _validated(form))
     except ConversationError as error:
         if error.status in (403, 404):
             abort(error.status, str(error))
@@ -171,21 +185,21 @@ def _manage(thread_id, action, form_class, form_name):
     return redirect(url_for("board.thread", thread_id=thread.id), 303)
 
 
-@bp.post("/board/<int:thread_id>/status")
+@bp.post("/board/<id:thread_id>/status")
 @member()
 def change_status(thread_id):
     return _manage(thread_id, lambda thread, form: conversations.set_status(
         _person(), thread, form.status.data, form.reason.data), StatusForm, "status_form")
 
 
-@bp.post("/board/<int:thread_id>/edit")
+@bp.post("/board/<id:thread_id>/edit")
 @member()
 def edit(thread_id):
     return _manage(thread_id, lambda thread, form: conversations.edit_thread(
         _person(), thread, form.body.data), EditForm, "edit_form")
 
 
-@bp.post("/board/<int:thread_id>/hide")
+@bp.post("/board/<id:thread_id>/hide")
 @staff("hr", "admin")
 def hide(thread_id):
     return _manage(thread_id, lambda thread, form: conversations.hide_post(
@@ -197,7 +211,8 @@ def hide(thread_id):
 def new_thread():
     """A leader answers a theme of a round for a group (from the theme page)."""
     view, _rounds = chosen_view()
-    theme = Theme.get_or_none(Theme.key == (request.args.get("theme") or ""))
+    theme_key = query_key("theme")
+    theme = Theme.get_or_none(Theme.key == theme_key) if theme_key else None
     if view is None or theme is None:
         abort(404, "Choose a theme of a closed round from the themes page first.")
     existing = conversations.thread_for(view.round, theme, view.scope)
@@ -206,6 +221,7 @@ def new_thread():
     form, error = ThreadForm(), None
     if request.method == "POST":
         try:
+            _validated(form)
             created = conversations.open_thread(_person(), view.round, theme, view.scope,
                                                 form.body.data, form.status.data,
                                                 form.reason.data)

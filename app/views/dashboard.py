@@ -6,31 +6,24 @@ that does not exist, or that the viewer may not see, is a 404 with a sentence sa
 so; a group too small to show anything gets the page with every figure suppressed
 and the reason.
 """
-from flask import Blueprint, abort, current_app, render_template, request
+from flask import Blueprint, abort, current_app, render_template
 from flask_login import current_user
 
 from app import board, charts, conversations, dashboard, scope
 from app.models import Round, Team, Theme
 from app.views.access import staff
+from app.views.params import query_id, query_page, use_converters
 
 bp = Blueprint("dashboard", __name__)
+use_converters(bp)
 VIEWERS = ("leader", "hr", "admin")
-
-
-def _int_arg(name):
-    raw = request.args.get(name)
-    if raw is None or raw == "":
-        return None
-    if not raw.isdigit() or len(raw) > 12:
-        abort(404, f"“{name}” must be the number of a {name}; this one is not.")
-    return int(raw)
 
 
 def chosen_view():
     """The round and group asked for, checked against what the viewer may see."""
     viewer = scope.Viewer(current_user.person)
     rounds = viewer.closed_rounds()
-    round_id = _int_arg("round")
+    round_id = query_id("round")
     if round_id is None:
         if not rounds:
             return None, rounds
@@ -40,7 +33,7 @@ def chosen_view():
         if round_ is None:
             abort(404, "There is no closed round with that number among the rounds you "
                        "may see.")
-    team_id = _int_arg("team")
+    team_id = query_id("team")
     if team_id is None:
         team = viewer.default_scope(round_)
     else:
@@ -71,7 +64,7 @@ def themes():
                            times=board.response_times(board.threads_led_by(current_user.person)))
 
 
-@bp.get("/themes/<theme_key>")
+@bp.get("/themes/<key:theme_key>")
 @staff(*VIEWERS)
 def theme(theme_key):
     view, rounds = chosen_view()
@@ -83,7 +76,7 @@ def theme(theme_key):
         if found is None:
             abort(404, "There is no theme by that name.")
         entry = dashboard.ThemeQuestions(found, [])  # comments only: no question asks it
-    page = _int_arg("page") or 1
+    page = query_page()
     comments, total = dashboard.comments(view, entry.theme.key, page)
     if comments is not None and page > 1 and not comments:
         abort(404, "There is no such page of comments.")

@@ -7,8 +7,10 @@ from flask_login import current_user
 from app import open_links
 from app.models import OpenLink, Team
 from app.views.access import staff
+from app.views.params import use_converters
 
 bp = Blueprint("open_links", __name__)
+use_converters(bp)
 ROLES = ("hr", "admin")
 
 
@@ -43,7 +45,7 @@ def create():
     return redirect(url_for("open_links.poster", link_id=link.id), 303)
 
 
-@bp.get("/open-links/<int:link_id>")
+@bp.get("/open-links/<id:link_id>")
 @staff(*ROLES)
 def poster(link_id):
     """A page to print: the title, the QR code, and the address for typing."""
@@ -52,7 +54,7 @@ def poster(link_id):
                            url=open_links.url_of(current_app.config["BASE_URL"], link))
 
 
-@bp.get("/open-links/<int:link_id>/qr.svg")
+@bp.get("/open-links/<id:link_id>/qr.svg")
 @staff(*ROLES)
 def qr_code(link_id):
     link = _link(link_id)
@@ -65,7 +67,7 @@ def qr_code(link_id):
         "Cache-Control": "private, no-store"})
 
 
-@bp.post("/open-links/<int:link_id>/revoke")
+@bp.post("/open-links/<id:link_id>/revoke")
 @staff(*ROLES)
 def revoke(link_id):
     link = _link(link_id)

@@ -7,8 +7,10 @@ from app import mails, outbox, schedules
 from app.models import Schedule, Survey, Team
 from app.models.surveys import CADENCES
 from app.views.access import staff
+from app.views.params import use_converters
 
 bp = Blueprint("schedules", __name__)
+use_converters(bp)
 ROLES = ("hr", "admin")
 
 
@@ -56,7 +58,7 @@ def _schedule(schedule_id):
     return schedule
 
 
-@bp.post("/schedules/<int:schedule_id>/pause")
+@bp.post("/schedules/<id:schedule_id>/pause")
 @staff(*ROLES)
 def pause(schedule_id):
     schedules.set_active(_schedule(schedule_id), False, current_user.person,
@@ -64,7 +66,7 @@ def pause(schedule_id):
     return redirect(url_for("schedules.index"), 303)
 
 
-@bp.post("/schedules/<int:schedule_id>/resume")
+@bp.post("/schedules/<id:schedule_id>/resume")
 @staff(*ROLES)
 def resume(schedule_id):
     try:
@@ -75,7 +77,7 @@ def resume(schedule_id):
     return redirect(url_for("schedules.index"), 303)
 
 
-@bp.post("/schedules/<int:schedule_id>/delete")
+@bp.post("/schedules/<id:schedule_id>/delete")
 @staff(*ROLES)
 def delete(schedule_id):
     schedules.delete(_schedule(schedule_id), current_user.person)
