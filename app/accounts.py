@@ -1,10 +1,18 @@
 """Staff accounts: passwords (argon2id), one-time sign-in links, TOTP with recovery
-codes, and the session epoch that ends every session of a person at once.
+codes, browser sessions kept on the server, and the session epoch that ends every
+session of a person at once.
+
+How a session was authenticated is its level: LINK_ONLY (a personal pulse link, or an
+employee's sign-in link: no password, no second factor), FIRST_FACTOR (a staff member's
+password or sign-in link, before any second factor) or TWO_FACTORS. Staff pages demand a
+staff level, and the second factor of this very session (app.views.access).
 
 Employees have no account: they answer through personal links (app.links). Only
 leaders, HR and admins sign in.
 """
+import base64
 import hashlib
+import hmac
 import secrets
 from datetime import UTC, datetime, timedelta
 
@@ -13,13 +21,20 @@ import segno
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from app import blobs, keys
-from app.models import Person, RecoveryCode, SignInLink, utcnow
+from app import blobs, keys, passwords, security_events
+from app.models import BrowserSession, Person, RecoveryCode, SignInLink, utcnow
 
 STAFF_ROLES = ("leader", "hr", "admin")
 MIN_PASSWORD = 12
 MAX_PASSWORD = 1000  # argon2 hashes anything, but a megabyte of "password" is an attack
 RECOVERY_CODES = 10
+# 120 bits: past ASVS's 112, above which a salted standard hash (not a slow password
+# hash) is enough to store a lookup secret; 24 letters and digits in groups of four.
+RECOVERY_CODE_BYTES = 15
+RECOVERY_CODE_CHARS = 24  # those bits in base32
+MAX_LINK_MINUTES = 10     # a sign-in link outlives this by no more than a coffee
+LINK_ONLY, FIRST_FACTOR, TWO_FACTORS = "link", "first-factor", "two-factors"
+STAFF_LEVELS = (FIRST_FACTOR, TWO_FACTORS)
 ISSUER = "Heard"
 _hasher = PasswordHasher()  # argon2id with the RFC 9106 low-memory parameters
 
@@ -39,7 +54,8 @@ def can_hold_session(person):
     return person is not None and person.active
 
 
-def _sha256(text):
+def token_hash(text):
+    """What is stored of a token: its SHA-256, in hex."""
     return hashlib.sha256(text.encode()).hexdigest()
 
 
@@ -79,6 +95,9 @@ def password_problems(person, password):
         problems.append(f"Use at most {MAX_PASSWORD} characters.")
     if password.strip().lower() in (person.email.lower(), person.name.lower()):
         problems.append("Do not use your email or name as your password.")
+    elif len(password) <= MAX_PASSWORD and passwords.is_common(password):
+        problems.append("That password is on the lists of common and breached passwords "
+                        "attackers try first. Choose another, such as a few unrelated words.")
     return problems
 
 
@@ -88,33 +107,49 @@ def set_password(person, password):
     if problems:
         raise AccountError(" ".join(problems))
     person.password_hash = _hasher.hash(password)
-    end_sessions(person, save=False)
+    end_sessions(person, save=False, reason="password changed")
     person.save()
+    security_events.record("password.changed", person=person.id)
 
 
-def end_sessions(person, save=True):
-    """End every session of this person, on every device: they carry the old epoch."""
+def end_sessions(person, save=True, reason="signed out everywhere"):
+    """End every session of this person, on every device: they carry the old epoch,
+    and their rows are gone."""
     person.session_epoch = secrets.token_hex(16)
+    BrowserSession.delete().where(BrowserSession.person == person.id).execute()
     if save:
         Person.update(session_epoch=person.session_epoch).where(Person.id == person.id).execute()
+    security_events.record("session.ended", person=person.id, scope="all", reason=reason)
+
+
+def role_changed(person, before, after, by):
+    """A person's role changed (roster import, a command): a session authenticated
+    for the old role must not carry over to the new one, so every session ends."""
+    end_sessions(person, reason="role changed")
+    security_events.record("role.changed", person=person.id, before=before, after=after,
+                           by=by)
 
 
 def set_active(person, active):
     """Disable (or re-enable) an account; disabling ends its sessions at once."""
     person.active = active
     if not active:
-        end_sessions(person, save=False)
+        end_sessions(person, save=False, reason="account disabled")
     person.save()
+    if not active:
+        security_events.record("account.disabled", person=person.id)
 
 
 # -- one-time sign-in links ---------------------------------------------------------------
 
-def create_sign_in_link(person, minutes, now=None):
-    """A single-use sign-in token valid for `minutes`; only its hash is stored."""
+def create_sign_in_link(person, minutes, now=None, longest=MAX_LINK_MINUTES):
+    """A single-use sign-in token valid for `minutes`, but never more than `longest`
+    (MAX_LINK_MINUTES; only the local demo asks for longer); only its hash is stored."""
     if not can_hold_session(person):
         raise AccountError(f"{person.email} cannot sign in: the account is disabled")
     token = secrets.token_urlsafe(32)
-    SignInLink.create(token_hash=_sha256(token), person=person,
+    minutes = min(minutes, longest)
+    SignInLink.create(token_hash=token_hash(token), person=person,
                       expires_at=(now or utcnow()) + timedelta(minutes=minutes))
     return token
 
@@ -125,7 +160,12 @@ def sign_in_url(base_url, token):
 
 def check_sign_in_link(token, now=None):
     """The link's person, or AccountError saying why it cannot be used (not spent)."""
-    link = SignInLink.get_or_none(SignInLink.token_hash == _sha256(token))
+    return check_link_hash(token_hash(token), now)
+
+
+def check_link_hash(hashed, now=None):
+    """As check_sign_in_link, given the token's hash (app.browser_sessions keeps no token)."""
+    link = SignInLink.get_or_none(SignInLink.token_hash == hashed)
     if link is None:
         raise AccountError("This sign-in link is not valid. Ask for a new one.")
     if link.used_at is not None:
@@ -145,11 +185,16 @@ def redeem_sign_in_link(token, now=None):
     time to the second would tell whoever reads the database when its person signed
     in, to be matched against what was posted just after (an anonymous reply).
     """
+    return redeem_link_hash(token_hash(token), now)
+
+
+def redeem_link_hash(hashed, now=None):
+    """As redeem_sign_in_link, given the token's hash."""
     now = now or utcnow()
-    person = check_sign_in_link(token, now)
+    person = check_link_hash(hashed, now)
     day = datetime(now.year, now.month, now.day)
     spent = (SignInLink.update(used_at=day, expires_at=day)
-             .where(SignInLink.token_hash == _sha256(token), SignInLink.used_at.is_null(),
+             .where(SignInLink.token_hash == hashed, SignInLink.used_at.is_null(),
                     SignInLink.expires_at > now).execute())
     if spent != 1:
         raise AccountError("This sign-in link was already used. Each link works once; "
@@ -196,6 +241,34 @@ def _normalise_code(code):
     return "".join(code.split()).replace("-", "").lower()
 
 
+def code_problem(code):
+    """Why a typed code cannot be a TOTP or recovery code, as a sentence, or None.
+
+    Digits of other scripts ("⁰⁴⁵₀₁₂") pass str.isdigit(); they are refused here, before
+    any comparison sees them.
+    """
+    code = _normalise_code(code)
+    if not code.isascii() or not code.isalnum():
+        return ("A code holds only the digits 0-9 (from your app) or letters and digits "
+                "(a recovery code). Type it again.")
+    if not (len(code) == 6 and code.isdigit()) and len(code) != RECOVERY_CODE_CHARS:
+        return ("A code is the 6 digits your app shows, or a recovery code like "
+                "abcd-efgh-ijkl-mnop-qrst-uvwx. Type it again.")
+    return None
+
+
+def _new_code():
+    raw = base64.b32encode(secrets.token_bytes(RECOVERY_CODE_BYTES)).decode().lower()
+    return "-".join(raw[i:i + 4] for i in range(0, len(raw), 4))
+
+
+def _code_hash(code, salt=None):
+    """salt (16 bytes) and HMAC-SHA-256(salt, code) cut to 16 bytes, as 64 hex digits."""
+    salt = salt or secrets.token_bytes(16)
+    mac = hmac.new(salt, _normalise_code(code).encode(), hashlib.sha256).digest()[:16]
+    return salt.hex() + mac.hex()
+
+
 def enrol_totp(person, secret, code, now=None):
     """Turn on TOTP once the person proves their app shows the right code.
 
@@ -212,20 +285,27 @@ def enrol_totp(person, secret, code, now=None):
     person.totp_last_step = step
     with Person._meta.database.atomic():
         person.save()
-        return _new_recovery_codes(person)
+        codes = new_recovery_codes(person, event=False)
+    security_events.record("second_factor.enrolled", person=person.id)
+    return codes
 
 
-def _new_recovery_codes(person):
-    RecoveryCode.delete().where(RecoveryCode.person == person).execute()
-    codes = [f"{secrets.token_hex(4)}-{secrets.token_hex(4)}" for _ in range(RECOVERY_CODES)]
-    RecoveryCode.insert_many([{"code_hash": _sha256(_normalise_code(c)), "person": person.id}
-                              for c in codes]).execute()
+def new_recovery_codes(person, event=True):
+    """Ten fresh recovery codes of 120 bits each, replacing any left; only a salted
+    HMAC of each is kept. Returns the codes, to be shown once."""
+    codes = [_new_code() for _ in range(RECOVERY_CODES)]
+    with Person._meta.database.atomic():
+        RecoveryCode.delete().where(RecoveryCode.person == person).execute()
+        RecoveryCode.insert_many([{"code_hash": _code_hash(c), "person": person.id}
+                                  for c in codes]).execute()
+    if event:
+        security_events.record("recovery_codes.renewed", person=person.id)
     return codes
 
 
 def _matching_step(totp, code, now):
     """The time step whose code matches (the current one or a neighbour), or None."""
-    if not (len(code) == 6 and code.isdigit()):
+    if not (len(code) == 6 and code.isascii() and code.isdigit()):
         return None
     current = totp.timecode((now or utcnow()).replace(tzinfo=UTC))
     for step in (current, current - 1, current + 1):
@@ -238,17 +318,31 @@ def verify_second_factor(person, code, now=None):
     """True when `code` is a current TOTP code not used before, or an unused recovery
     code (which is then spent)."""
     code = _normalise_code(code)
-    if person.totp_sealed is None:
+    if person.totp_sealed is None or code_problem(code):
+        security_events.record("second_factor.failed", person=person.id)
         return False
     step = _matching_step(_totp_of(person), code, now)
     if step is not None:
         # Accept each step once: a code seen over someone's shoulder is already spent.
-        return (Person.update(totp_last_step=step)
-                .where(Person.id == person.id, Person.totp_last_step < step).execute()) == 1
-    spent = (RecoveryCode.delete()
-             .where(RecoveryCode.person == person, RecoveryCode.code_hash == _sha256(code))
-             .execute())
-    return spent == 1
+        if (Person.update(totp_last_step=step)
+                .where(Person.id == person.id, Person.totp_last_step < step).execute()) == 1:
+            return True
+        security_events.record("second_factor.failed", person=person.id, reason="replayed")
+        return False
+    if _spend_recovery_code(person, code):
+        return True
+    security_events.record("second_factor.failed", person=person.id)
+    return False
+
+
+def _spend_recovery_code(person, code):
+    # Each code has its own salt, so each stored code is tried (ten at most).
+    for stored in RecoveryCode.select().where(RecoveryCode.person == person):
+        salt = bytes.fromhex(stored.code_hash[:32])
+        if hmac.compare_digest(_code_hash(code, salt), stored.code_hash):
+            return (RecoveryCode.delete().where(RecoveryCode.code_hash == stored.code_hash)
+                    .execute()) == 1
+    return False
 
 
 def reset_second_factor(person):
@@ -257,9 +351,11 @@ def reset_second_factor(person):
     with Person._meta.database.atomic():
         RecoveryCode.delete().where(RecoveryCode.person == person).execute()
         person.totp_sealed, person.totp_last_step = None, 0
-        end_sessions(person, save=False)
+        end_sessions(person, save=False, reason="second factor reset")
         person.save()
+    security_events.record("second_factor.reset", person=person.id)
 
 
 def recovery_codes_left(person):
     return RecoveryCode.select().where(RecoveryCode.person == person).count()
+

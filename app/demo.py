@@ -144,7 +144,8 @@ def board_sign_in_line(base_url):
               .order_by(Person.email).first())
     if person is None:
         return []
-    token = accounts.create_sign_in_link(person, STAFF_LINK_MINUTES)
+    token = accounts.create_sign_in_link(person, STAFF_LINK_MINUTES,
+                                         longest=STAFF_LINK_MINUTES)
     return [f"board: {accounts.sign_in_url(base_url, token)}"]
 
 
@@ -224,6 +225,7 @@ def staff_sign_in_lines(base_url):
         person = Person.get_or_none(Person.name == name)
         if person is None or not accounts.can_sign_in(person):
             continue
-        token = accounts.create_sign_in_link(person, STAFF_LINK_MINUTES)
+        token = accounts.create_sign_in_link(person, STAFF_LINK_MINUTES,
+                                         longest=STAFF_LINK_MINUTES)
         lines.append(f"{label}: {accounts.sign_in_url(base_url, token)}")
     return lines

@@ -8,6 +8,8 @@ import io
 import re
 from dataclasses import dataclass, field
 
+from app import accounts
+from app import text
 from app.db import db
 from app.models import Person, Team, TeamLead
 from app.models.org import PATH_SEPARATOR, ROLES, normalise_path
@@ -16,8 +18,10 @@ REQUIRED_COLUMNS = ("email", "name", "team", "role")
 OPTIONAL_COLUMNS = ("leads",)
 LEADS_SEPARATOR = ";"
 EMAIL_PATTERN = re.compile(r"^[^@\s,;<>\"]+@[^@\s,;<>\"]+\.[^@\s,;<>\".]+$")
-CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
 MAX_ROWS = 100_000
+MAX_NAME_CHARS = 200
+MAX_TEAM_NAME_CHARS = 120  # one segment of a path
+MAX_PATH_CHARS = Team.path.max_length  # 1,000: what the column holds on both databases
 
 
 class RosterError(Exception):
@@ -106,12 +110,16 @@ def _check_row(line, record, errors):
     value = {key: (record.get(key) or "").strip() for key in REQUIRED_COLUMNS + OPTIONAL_COLUMNS}
     problems = []
     email = value["email"].lower()
-    if not EMAIL_PATTERN.match(email) or len(email) > 254:
+    if text.problem_in(email, multiline=False):
+        problems.append(text.problem_in(email, "email", multiline=False))
+    elif not EMAIL_PATTERN.fullmatch(email) or len(email) > 254:
         problems.append(f"email {value['email']!r} is not an email address")
     if not value["name"]:
         problems.append("name is empty")
-    elif len(value["name"]) > 200 or CONTROL_CHARACTERS.search(value["name"]):
-        problems.append("name is longer than 200 characters or holds control characters")
+    elif text.problem_in(value["name"], multiline=False):
+        problems.append(text.problem_in(value["name"], "name", multiline=False))
+    elif len(value["name"]) > MAX_NAME_CHARS:
+        problems.append(f"name is longer than {MAX_NAME_CHARS} characters")
     role = value["role"].lower() or "employee"
     if role not in ROLES:
         problems.append(f"role {value['role']!r} is not one of {', '.join(ROLES)}")
@@ -127,13 +135,20 @@ def _check_row(line, record, errors):
 
 
 def _check_path(path, column, problems):
+    if text.problem_in(path, multiline=False):
+        problems.append(text.problem_in(path, column, multiline=False))
+        return path
     path = normalise_path(path)
     parts = path.split(PATH_SEPARATOR)
     if not path or any(not part for part in parts):
-        problems.append(f"{column} {path!r} is not a team path such as Engineering/Platform")
-    elif any(len(part) > 120 or CONTROL_CHARACTERS.search(part) for part in parts):
-        problems.append(f"{column} {path!r} has a name longer than 120 characters "
-                        f"or control characters")
+        problems.append(f"{column} {path[:100]!r} is not a team path such as "
+                        f"Engineering/Platform")
+    elif len(path) > MAX_PATH_CHARS:
+        problems.append(f"{column} is {len(path):,} characters long; a team path has at "
+                        f"most {MAX_PATH_CHARS:,}")
+    elif any(len(part) > MAX_TEAM_NAME_CHARS for part in parts):
+        problems.append(f"{column} {path[:100]!r} has a team name longer than "
+                        f"{MAX_TEAM_NAME_CHARS} characters")
     return path
 
 
@@ -168,6 +183,8 @@ def _upsert_person(row, teams, report):
         report.unchanged += 1
         return
     Person.update(**values).where(Person.id == person.id).execute()
+    if person.role != row.role:  # a session authenticated for the old role must end
+        accounts.role_changed(person, person.role, row.role, by="roster import")
     _set_leads(person, wanted_leads)
     report.updated += 1
 

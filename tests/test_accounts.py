@@ -131,3 +131,50 @@ def test_a_recovery_code_works_once(make_staff):
 def test_the_qr_code_is_inline_svg_without_script_or_style(make_staff):
     svg = accounts.qr_svg(accounts.provisioning_uri(make_staff(), accounts.new_totp_secret()))
     assert svg.startswith("<svg") and "<script" not in svg and "style=" not in svg
+
+
+@pytest.mark.parametrize("password", ["password1234", "qwertyqwerty", "Iloveyou2024!",
+                                      "1234567890123", "  Football!!!!!!  ", "aaaaaaaaaaaaaa",
+                                      "baseball baseball"])
+def test_a_common_or_breached_password_is_refused_with_a_sentence(make_staff, password):
+    leader = make_staff(password=None)
+    with pytest.raises(accounts.AccountError, match="common and breached passwords"):
+        accounts.set_password(leader, password)
+    assert Person.get_by_id(leader.id).password_hash is None
+
+
+@pytest.mark.parametrize("password", ["correct horse battery staple", "a new long password",
+                                      "Tr0ub4dor&3-of-mine", "kettle violet Oslo rain"])
+def test_an_uncommon_password_is_accepted(make_staff, password):
+    assert accounts.password_problems(make_staff(password=None), password) == []
+
+
+def test_recovery_codes_have_at_least_80_bits_and_a_salted_hash_each(make_staff):
+    import hashlib
+    _secret, codes = enrol(make_staff(), utcnow())
+    for code in codes:
+        raw = code.replace("-", "")
+        assert len(raw) == 24 and set(raw) <= set("abcdefghijklmnopqrstuvwxyz234567")  # 120 bits
+    stored = [row.code_hash for row in RecoveryCode.select()]
+    assert not set(stored) & {hashlib.sha256(c.replace("-", "").encode()).hexdigest()
+                              for c in codes}
+    salts = {value[:32] for value in stored}
+    assert len(salts) == len(codes)  # one salt per code
+
+
+def test_a_sign_in_link_lasts_ten_minutes_at_most(make_staff):
+    leader = make_staff()
+    now = utcnow()
+    token = accounts.create_sign_in_link(leader, 24 * 60, now=now)
+    assert accounts.check_sign_in_link(token, now + timedelta(minutes=9, seconds=59)) == leader
+    with pytest.raises(accounts.AccountError, match="expired"):
+        accounts.check_sign_in_link(token, now + timedelta(minutes=10))
+
+
+@pytest.mark.parametrize("code", ["⁰⁴⁵₀₁₂", "１２３４５６", "abcd-efgh-ijkl-mnop-qrst-uvwé", "12345",
+                                  "!!!!!!"])
+def test_a_code_that_cannot_be_one_is_named_and_never_compared(make_staff, code):
+    assert accounts.code_problem(code)
+    leader = make_staff()
+    enrol(leader, utcnow())
+    assert not accounts.verify_second_factor(Person.get_by_id(leader.id), code)

@@ -190,7 +190,7 @@ def test_login_link_prints_a_one_time_link(runner, make_people):
     runner.invoke(args=["demo"])
     result = runner.invoke(args=["login-link", "priya.nair@lumen.example"])
     assert result.exit_code == 0 and result.output.startswith(f"{BASE_URL}/signin/link/")
-    assert "works once, for 15 minutes" in result.stderr
+    assert "works once, for 10 minutes" in result.stderr
     employee = Person.select().where(Person.role == "employee").first()
     board = runner.invoke(args=["login-link", employee.email])
     assert board.exit_code == 0 and board.output.startswith(f"{BASE_URL}/signin/link/")

@@ -45,4 +45,5 @@ def test_the_anonymous_tables_are_without_rowid_on_sqlite(app):
         return
     described = describe_schema()
     assert {name for name, table in described.items() if table["without_rowid"]} == {
-        "pending_answer", "response", "comment", "comment_theme", "participation", "post", "reaction_mark"}
+        "pending_answer", "response", "comment", "comment_theme", "participation", "post", "reaction_mark",
+        "browser_session"}

@@ -1,6 +1,9 @@
 """Headers, escaping and assets: what a browser is told on every response."""
 import gzip
 import re
+from datetime import UTC
+
+import pytest
 
 from app.security import CONTENT_SECURITY_POLICY
 from tests.conftest import answer, invitations_of, open_pulse
@@ -80,3 +83,131 @@ def test_answered_people_are_not_listed_anywhere_in_a_page(client, make_round):
     answer(invitations[0])
     html = open_pulse(client, invitations[1])
     assert invitations[0].person.name not in html and invitations[0].person.email not in html
+
+
+# -- cookies and HSTS behind HTTPS (V3) ----------------------------------------------------
+
+def test_behind_https_the_cookie_is_secure_host_only_and_hsts_covers_subdomains(tmp_path):
+    from app.db import db
+    from tests.conftest import build_app
+    app = build_app(tmp_path, BASE_URL="https://heard.example", REQUIRE_MFA=False)
+    client = app.test_client()
+    page = client.get("/signin", base_url="https://heard.example")
+    cookie = page.headers["Set-Cookie"]
+    assert cookie.startswith("__Host-heard=")
+    assert "Secure" in cookie and "Path=/" in cookie and "Domain" not in cookie
+    assert page.headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"
+    db.close()
+
+
+def test_over_plain_http_the_demo_cookie_still_works(client):
+    page = client.get("/signin")
+    cookie = page.headers["Set-Cookie"]
+    assert cookie.startswith("session=") and "Secure" not in cookie
+    assert "Strict-Transport-Security" not in page.headers
+
+
+# -- where a sign-in may lead (V2) ---------------------------------------------------------
+
+OFF_SITE = ["/%09/evil.example", "/%0A/x", "/%0D%0ASet-Cookie:%20a=b", "//evil.example",
+            "/%5Cevil.example", "%5C%5Cevil.example", "https://evil.example/",
+            "/%09%09/evil.example", "javascript:alert(1)", "/%E2%80%AE/x", "/%C2%85/x"]
+
+
+@pytest.mark.parametrize("target", OFF_SITE)
+def test_next_never_leaves_the_site_even_when_disguised(app, make_staff, target):
+    from tests.conftest import sign_in
+    client = app.test_client()
+    sign_in(client, make_staff())
+    response = client.get("/signin?next=" + target)
+    assert response.status_code == 303
+    assert response.headers["Location"] == "/themes"
+
+
+@pytest.mark.parametrize("target", OFF_SITE)
+def test_a_disguised_next_is_not_even_put_in_the_form(client, target):
+    response = client.get("/signin?next=" + target)
+    assert response.status_code == 200
+    assert 'name="next"' not in response.get_data(as_text=True)
+
+
+def enrolled_leader(make_staff):
+    """A leader with an authenticator whose last used code is a step old: (person, secret)."""
+    from datetime import timedelta
+
+    import pyotp
+
+    from app import accounts
+    from app.models import Person, utcnow
+    leader = make_staff()
+    secret, now = accounts.new_totp_secret(), utcnow()
+    earlier = pyotp.TOTP(secret).at((now - timedelta(seconds=30)).replace(tzinfo=UTC))
+    accounts.enrol_totp(leader, secret, earlier, now=now)
+    return Person.get_by_id(leader.id), secret
+
+
+def code_page(client, leader):
+    from tests.conftest import sign_in
+    assert sign_in(client, leader, follow=False).headers["Location"] == "/signin/code"
+    return client.get("/signin/code").get_data(as_text=True)
+
+
+def test_next_after_password_and_code_stays_on_the_site(app, client, make_staff):
+    import pyotp
+
+    from tests.conftest import STAFF_PASSWORD, csrf_token
+    leader, secret = enrolled_leader(make_staff)
+    page = client.get("/signin?next=/%0A/x").get_data(as_text=True)
+    client.post("/signin", data={"email": leader.email, "password": STAFF_PASSWORD,
+                                 "next": "/\n/x", "csrf_token": csrf_token(page)})
+    with client.session_transaction() as state:  # the pending step keeps no disguised next
+        assert state["signin"]["next"] == ""
+        state["signin"] = {**state["signin"], "next": "/\t/evil.example"}
+    code = client.get("/signin/code").get_data(as_text=True)
+    done = client.post("/signin/code", data={"code": pyotp.TOTP(secret).now(),
+                                             "csrf_token": csrf_token(code)})
+    assert done.status_code == 303 and done.headers["Location"] == "/themes"
+
+
+# -- codes of other scripts' digits ----------------------------------------------------------
+
+@pytest.mark.parametrize("code", ["⁰⁴⁵₀₁₂", "１２３４５６", "٠١٢٣٤٥", "ａｂｃｄ-ｅｆｇｈ-ｉｊｋｌ-ｍｎｏｐ",
+                                  "abcd-efgh-ijkl-mnop-qrst-uvwé", "12345", "12 34 5x"])
+def test_a_code_of_unicode_digits_is_a_422_with_a_sentence(app, client, make_staff, code):
+    from tests.conftest import csrf_token
+    leader, _secret = enrolled_leader(make_staff)
+    page = code_page(client, leader)
+    response = client.post("/signin/code", data={"code": code, "csrf_token": csrf_token(page)})
+    # The form (app.staff_forms) or app.accounts.code_problem says it; either way a sentence.
+    assert response.status_code == 422 and "A code " in response.get_data(as_text=True)
+
+
+def test_setting_up_with_unicode_digits_is_a_422_too(app, client, make_staff):
+    from tests.conftest import csrf_token, sign_in
+    sign_in(client, make_staff())
+    page = client.get("/account/mfa").get_data(as_text=True)
+    response = client.post("/account/mfa", data={"code": "⁰⁴⁵₀₁₂", "csrf_token": csrf_token(page)})
+    assert response.status_code == 422 and "A code " in response.get_data(True)
+
+
+# -- Fetch Metadata ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("site, allowed", [("cross-site", False), ("same-origin", True),
+                                           ("same-site", True), ("none", True), (None, True)])
+def test_a_cross_site_post_is_refused_with_a_sentence(client, make_staff, site, allowed):
+    from tests.conftest import STAFF_PASSWORD, csrf_token
+    leader = make_staff()
+    page = client.get("/signin").get_data(as_text=True)
+    headers = {"Sec-Fetch-Site": site} if site else {}
+    response = client.post("/signin", headers=headers, data={
+        "email": leader.email, "password": STAFF_PASSWORD, "csrf_token": csrf_token(page)})
+    if allowed:
+        assert response.status_code == 303
+    else:
+        assert response.status_code == 403
+        assert "sent from another website" in response.get_data(as_text=True)
+        assert client.get("/themes").status_code == 303  # not signed in
+
+
+def test_a_cross_site_get_is_still_served(client):
+    assert client.get("/signin", headers={"Sec-Fetch-Site": "cross-site"}).status_code == 200

@@ -1,6 +1,7 @@
 """Staff sign-in over HTTP: password, link, second factor, sessions that really end,
 timeouts and rate limits."""
 import logging
+import re
 import time
 from datetime import UTC
 
@@ -18,12 +19,6 @@ def app(tmp_path):
     yield build_app(tmp_path, REQUIRE_MFA=False)
     db.close()
 
-
-@pytest.fixture
-def mfa_app(tmp_path):
-    from app.db import db
-    yield build_app(tmp_path, REQUIRE_MFA=True)
-    db.close()
 
 
 def test_signing_in_with_a_password_opens_the_dashboard(client, make_staff):
@@ -210,8 +205,9 @@ def test_with_mfa_required_a_new_leader_must_enrol_first(mfa_app, make_staff):
     assert client.get("/themes").headers["Location"] == "/account/mfa"
     page = client.get("/account/mfa").get_data(as_text=True)
     assert "<svg" in page
+    secret = re.search(r'<code class="secret">([A-Z2-7]+)</code>', page).group(1)
     with client.session_transaction() as state:
-        secret = state["totp_setup"]
+        assert secret not in str(dict(state))  # kept on the server, not in the cookie
     wrong = client.post("/account/mfa", data={"code": "000000", "csrf_token": csrf_token(page)})
     assert wrong.status_code == 422 and "does not match" in wrong.get_data(as_text=True)
     done = client.post("/account/mfa", data={"code": totp_now(secret),
@@ -260,3 +256,16 @@ def test_a_staff_page_does_not_end_an_employees_pulse_session(client, make_round
     open_pulse(client, invitations_of(round_)[0])
     assert client.get("/themes").status_code == 303
     assert client.get("/pulse").status_code == 200
+
+
+def test_new_recovery_codes_replace_the_old_ones(mfa_app, make_staff):
+    client, _response, codes = password_step_of_an_enrolled_leader(mfa_app, make_staff)
+    page = client.get("/signin/code").get_data(as_text=True)
+    client.post("/signin/code", data={"code": codes[0], "csrf_token": csrf_token(page)})
+    renewed = post_form(client, "/account/recovery-codes", page="/account")
+    assert renewed.status_code == 200
+    fresh = re.findall(r"<code>([a-z2-7-]+)</code>", renewed.get_data(as_text=True))
+    assert len(fresh) == 10 and not set(fresh) & set(codes)
+    leader = Person.get(Person.role == "leader")
+    assert not accounts.verify_second_factor(leader, codes[1])
+    assert accounts.verify_second_factor(leader, fresh[0])

@@ -7,7 +7,7 @@ from app.models.rounds import (
 from app.models.answers import (
     ANONYMOUS_MODELS, Comment, CommentTheme, PendingAnswer, AnswerCount, Response, RoundSnapshot,
     TeamTally)
-from app.models.accounts import RecoveryCode, SignInLink
+from app.models.accounts import BrowserSession, RecoveryCode, SignInLink
 from app.models.delivery import MailBounce, OpenLink, OutboxMail, Schedule
 from app.models.board import (
     STATUSES, UNORDERED_BOARD_MODELS, AuditEntry, Post, ReactionKey, ReactionMark, Thread,
@@ -17,7 +17,7 @@ ALL_MODELS = (
     Team, Person, TeamLead, Theme, Survey, Question, DataKey, Round, Invitation,
     Participation, PendingAnswer, Response, Comment, AnswerCount, TeamTally, CommentTheme,
     SignInLink, RecoveryCode, RoundSnapshot, Thread, ThreadEvent, Post, ReactionMark,
-    ReactionKey, AuditEntry, Schedule, OpenLink, OutboxMail, MailBounce,
+    ReactionKey, AuditEntry, Schedule, OpenLink, OutboxMail, MailBounce, BrowserSession,
 )
 
 __all__ = [model.__name__ for model in ALL_MODELS] + [
@@ -40,4 +40,4 @@ def bind_storage_options(database):
         model._meta.without_rowid = isinstance(database, SqliteDatabase)
 
 
-UNORDERED_MODELS = ANONYMOUS_MODELS + (Participation,) + UNORDERED_BOARD_MODELS
+UNORDERED_MODELS = ANONYMOUS_MODELS + (Participation, BrowserSession) + UNORDERED_BOARD_MODELS

@@ -1,7 +1,7 @@
 """Staff sign-in: one-time sign-in links and recovery codes (see app.accounts)."""
-from peewee import CharField, DateTimeField, ForeignKeyField
+from peewee import CharField, DateField, DateTimeField, ForeignKeyField
 
-from app.models.base import BaseModel
+from app.models.base import BaseModel, SealedField
 from app.models.org import Person
 
 
@@ -18,3 +18,24 @@ class RecoveryCode(BaseModel):
     """A single-use code that stands in for the authenticator app; stored hashed."""
     code_hash = CharField(max_length=64, primary_key=True)
     person = ForeignKeyField(Person, backref="recovery_codes", on_delete="CASCADE")
+
+
+class BrowserSession(BaseModel):
+    """One browser's session, kept on the server; the cookie holds only its random id.
+
+    Before sign-in a row may hold the sign-in link being confirmed (its hash); during
+    enrolment, the authenticator secret being set up (sealed). Neither ever travels in
+    the cookie. `level` says how the session was authenticated (see app.accounts
+    LEVELS); staff pages demand more than a link. Only the day of sign-in is kept: a
+    time to the second would tell a database reader who signed in just before an
+    anonymous reply.
+    """
+    id = CharField(max_length=32, primary_key=True)
+    person = ForeignKeyField(Person, null=True, backref="browser_sessions",
+                             on_delete="CASCADE")
+    level = CharField(max_length=16, default="")
+    label = CharField(max_length=80, default="")
+    signed_in_on = DateField(null=True)
+    link_hash = CharField(max_length=64, null=True)
+    totp_pending = SealedField(null=True)
+    created_on = DateField()

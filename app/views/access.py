@@ -7,24 +7,33 @@ is refused, and a test walks the route table to keep it that way. A signed-in pe
 who lacks the role gets 404, as if the page did not exist: nobody learns which teams
 or pages are there.
 
-Sessions are cookies that carry the person's session epoch. The epoch is checked
-against the database on every request, so logging out, a password change or a
-disabled account ends every session at once, on every device. Sessions also end
-after STAFF_IDLE_MINUTES without a request and STAFF_SESSION_HOURS after sign-in.
+Sessions are cookies that carry the person's session epoch and the random id of a
+row kept on the server (app.models.BrowserSession). Both are checked against the
+database on every request, so logging out, a password change, a role change or a
+disabled account ends every session at once, on every device, and a person can end
+one session from their sessions page. Sessions also end after STAFF_IDLE_MINUTES
+without a request and STAFF_SESSION_HOURS after sign-in.
+
+The row says how the session was authenticated (accounts.LINK_ONLY, FIRST_FACTOR,
+TWO_FACTORS). A staff page demands a staff level and, where the second factor is
+required, TWO_FACTORS in this very session: whether the person *has* an authenticator
+says nothing about whether *this* session passed it.
 """
+import re
 import time
 from dataclasses import dataclass
 
 from flask import abort, current_app, redirect, request, session, url_for
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 
-from app import accounts
+from app import accounts, browser_sessions, numbers, security_events
 from app.models import Person
 from app.models.org import ROLES
 
 RULE = "access_rule"
 SESSION_KEY = "staff"
 login_manager = LoginManager()
+FRESH_SIGN_IN_SECONDS = 600  # setting up an authenticator needs a sign-in this recent
 
 
 @dataclass(frozen=True)
@@ -66,8 +75,10 @@ def rule_of(endpoint):
 class SignedIn(UserMixin):
     """The signed-in person, as Flask-Login sees them."""
 
-    def __init__(self, person):
+    def __init__(self, person, level=accounts.LINK_ONLY, session_id=None):
         self.person = person
+        self.level = level
+        self.session_id = session_id
 
     def get_id(self):
         return f"{self.person.id}:{self.person.session_epoch}"
@@ -76,23 +87,67 @@ class SignedIn(UserMixin):
 @login_manager.user_loader
 def _load(user_id):
     person_id, _, epoch = str(user_id).partition(":")
-    person = Person.get_or_none(Person.id == int(person_id)) if person_id.isdigit() else None
+    number = numbers.row_id(person_id)  # a session value: ASCII digits only
+    person = Person.get_or_none(Person.id == number) if number is not None else None
     if person is None or person.session_epoch != epoch or not accounts.can_hold_session(person):
-        return None  # signed out elsewhere, password changed, or account disabled
-    return SignedIn(person)
+        return None  # signed out elsewhere, password or role changed, or account disabled
+    state = session.get(SESSION_KEY)
+    row = browser_sessions.browser_session(state.get("id") if isinstance(state, dict) else None)
+    if row is None or row.person_id != person.id:
+        return None  # this session was ended (from the sessions page) or never was
+    return SignedIn(person, row.level, row.id)
 
 
-def sign_in(person):
-    """Start a session (after every factor the person needs)."""
+def sign_in(person, level=accounts.LINK_ONLY, method=browser_sessions.PULSE_LINK):
+    """Start a session (after every factor the person needs), recording how it was
+    authenticated: by default a link only, the weakest kind."""
+    browser_sessions.discard(current_session_id())  # this browser's old session, if any
     session.clear()
-    login_user(SignedIn(person))
+    label = browser_label(request.headers.get("User-Agent", ""))
+    session_id = browser_sessions.start_session(person, level, method, label)
     now = int(time.time())
-    session[SESSION_KEY] = {"since": now, "seen": now}
+    session[SESSION_KEY] = {"since": now, "seen": now, "id": session_id}
+    login_user(SignedIn(person, level, session_id))
 
 
 def sign_out():
+    """End this browser's session (its row too) and forget the cookie's contents."""
+    if current_user.is_authenticated and current_user.session_id:
+        browser_sessions.end_session(current_user.person, current_user.session_id, "signed out")
     logout_user()
     session.clear()
+
+
+def current_session_id():
+    state = session.get(SESSION_KEY)
+    return state.get("id") if isinstance(state, dict) else None
+
+
+def fresh_staff_sign_in():
+    """True when this session may set up an authenticator: both factors passed, or a
+    staff first factor (password or sign-in link) in the last FRESH_SIGN_IN_SECONDS;
+    never a session that came from a pulse link."""
+    if not current_user.is_authenticated:
+        return False
+    if current_user.level == accounts.TWO_FACTORS:
+        return True
+    since = session.get(SESSION_KEY, {}).get("since", 0)
+    return (current_user.level == accounts.FIRST_FACTOR
+            and time.time() - since <= FRESH_SIGN_IN_SECONDS)
+
+
+_BROWSERS = (("Edg/", "Edge"), ("OPR/", "Opera"), ("Firefox/", "Firefox"),
+             ("Chrome/", "Chrome"), ("Safari/", "Safari"))
+_SYSTEMS = (("iPhone", "iPhone"), ("iPad", "iPad"), ("Android", "Android"),
+            ("Windows", "Windows"), ("Mac OS X", "macOS"), ("CrOS", "ChromeOS"),
+            ("Linux", "Linux"))
+
+
+def browser_label(user_agent):
+    """'Firefox on Linux': enough to tell one's own devices apart, no more."""
+    browser = next((name for mark, name in _BROWSERS if mark in user_agent), "A browser")
+    system = next((name for mark, name in _SYSTEMS if mark in user_agent), None)
+    return re.sub(r"[^\w .]", "", f"{browser} on {system}" if system else browser)[:80]
 
 
 def mfa_required():
@@ -120,13 +175,39 @@ def init_app(app):
             return _to_sign_in(problem)
         person = current_user.person
         if person.role not in rule.roles:
+            _denied(person, "role")
             abort(404)
-        if (rule.needs_mfa and mfa_required() and person.role in accounts.STAFF_ROLES
-                and not person.mfa_enrolled):
-            return redirect(url_for("auth.enrol"), 303)
+        level = current_user.level
+        # Whoever has an authenticator uses it, even where the operator requires none.
+        needs_factor = (rule.needs_mfa and person.role in accounts.STAFF_ROLES
+                        and (mfa_required() or person.mfa_enrolled))
+        if _too_weak(rule, person, level, needs_factor):
+            _denied(person, f"session level {level or 'none'}")
+            sign_out()
+            return _to_sign_in("This page needs a sign-in with your password (or a "
+                               "sign-in link) and your second factor. Please sign in.")
+        if needs_factor and level != accounts.TWO_FACTORS:
+            return redirect(url_for("auth.enrol"), 303)  # a first factor, nothing enrolled
         session[SESSION_KEY]["seen"] = int(time.time())
         session.modified = True
         return None
+
+
+def _too_weak(rule, person, level, needs_factor):
+    """Whether this session's authentication falls short of the page: a staff page
+    never takes a link-only session, and where the second factor is needed, an
+    enrolled person must have passed it in this session."""
+    if "employee" not in rule.roles and level not in accounts.STAFF_LEVELS:
+        return True
+    if needs_factor:
+        return level == accounts.LINK_ONLY or (
+            person.mfa_enrolled and level != accounts.TWO_FACTORS)
+    return False
+
+
+def _denied(person, reason):
+    security_events.record("access.denied", person=person.id, endpoint=request.endpoint,
+                           reason=reason)
 
 
 def _session_problem():

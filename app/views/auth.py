@@ -1,36 +1,53 @@
 """Staff sign-in: password or one-time link, then the second factor; sign-out; the
-account page (authenticator app, recovery codes, password).
+account page (authenticator app, recovery codes, password) and the sessions page.
 
-A sign-in link is opened in two steps: the GET keeps the token in the session and
-drops it from the address bar; only the confirm button (a POST) spends it, so a mail
-scanner that opens links cannot use it up.
+A sign-in link is opened in two steps: the GET keeps the link on the server, in a row
+whose random id only this browser's cookie holds, and drops the token from the address
+bar; only the confirm button (a POST) in that same browser spends it, so a mail scanner
+that opens links cannot use it up, and a link's token never sits in a cookie.
 """
+import hashlib
 import time
+from urllib.parse import urlsplit
 
 from flask import (
     Blueprint, abort, redirect, render_template, request, session, url_for)
 from flask_login import current_user
 from markupsafe import Markup
 
-from app import accounts, staff_forms
+from app import accounts, browser_sessions, security_events, staff_forms
 from app.models import Person
-from app.views.access import member, mfa_required, public, sign_in, sign_out, staff
+from app.views.access import (
+    current_session_id, fresh_staff_sign_in, member, mfa_required, public, sign_in, sign_out,
+    staff)
 from app.views.limits import limit_failures
 
 bp = Blueprint("auth", __name__)
 PENDING = "signin"           # first factor passed, second factor to come
-LINK = "signin_link"         # a sign-in link's token, between opening and confirming
-SETUP = "totp_setup"         # the secret being enrolled, until its first code matches
+LINK = "signin_link"         # the id of the server-side row holding an opened link
+LINK_PROBLEM = "signin_link_problem"  # why an opened link cannot be used
 PENDING_SECONDS = 300
+MAX_NEXT = 2000
+SIGNED_OUT = "You are signed out, on every device."
 
 
 def _safe_next(target, person=None):
-    """Only a path on this site: never //elsewhere.example or a full URL."""
-    if target and target.startswith("/") and not target.startswith(("//", "/\\")):
+    """Only a path on this site: never //elsewhere.example, a full URL, or a path that
+    a browser would read as one once it drops tabs and newlines ("/\\t/evil.example")."""
+    if _is_local_path(target):
         return target
     if person is not None and person.role not in accounts.STAFF_ROLES:
         return url_for("board.index")
     return url_for("dashboard.themes")
+
+
+def _is_local_path(target):
+    if not isinstance(target, str) or not target.startswith("/") or len(target) > MAX_NEXT:
+        return False
+    if not target.isascii() or not target.isprintable() or "\\" in target:
+        return False  # control characters (tab, CR, LF...), bidi marks, backslashes: never
+    parts = urlsplit(target)
+    return not (target.startswith("//") or parts.scheme or parts.netloc)
 
 
 def _email_key():
@@ -48,6 +65,8 @@ def _pending_key():
 def sign_in_page():
     form = staff_forms.SignInForm()
     next_page = request.values.get("next", "")
+    if not _is_local_path(next_page):
+        next_page = ""  # never echoed back into the form, never followed
     if request.method == "GET" and current_user.is_authenticated:
         return redirect(_safe_next(next_page), 303)
     if request.method == "GET":
@@ -56,22 +75,40 @@ def sign_in_page():
         return _sign_in_form(form, next_page, status=422)
     person = accounts.authenticate(form.email.data, form.password.data)
     if person is None:
+        _record_failure(form.email.data)
         return _sign_in_form(form, next_page, status=401,
                              error="That email and password do not match an account that "
                                    "may sign in. Check both, or ask for a sign-in link.")
-    return _first_factor_passed(person, next_page)
+    return _first_factor_passed(person, next_page, "password")
+
+
+def _record_failure(email):
+    known = Person.by_email(email) if "\0" not in email else None
+    security_events.record("sign_in.failed", person=known.id if known else None,
+                           reason="password")
 
 
 def _sign_in_form(form, next_page, status=200, error=None):
+    notice = session.pop("notice", None)
+    if request.args.get("signed_out") == "1":
+        notice = SIGNED_OUT
     return render_template("auth/sign_in.html", form=form, next_page=next_page, error=error,
-                           notice=session.pop("notice", None)), status
+                           notice=notice), status
 
 
 @bp.get("/signin/link/<token>")
 @public
 def open_link(token):
+    browser_sessions.discard(current_session_id())
     session.clear()
-    session[LINK] = token
+    try:
+        accounts.check_sign_in_link(token)
+    except accounts.AccountError as error:
+        # Said on the next page, so the token leaves the address bar in any case.
+        session[LINK_PROBLEM] = str(error)
+        security_events.record("sign_in.failed", reason="sign-in link")
+    else:
+        session[LINK] = browser_sessions.hold_sign_in_link(token)
     return redirect(url_for("auth.confirm_link"), 303)
 
 
@@ -79,28 +116,38 @@ def open_link(token):
 @public
 @limit_failures(None)
 def confirm_link():
-    token = session.get(LINK)
-    if not isinstance(token, str):
+    held = session.get(LINK)
+    if LINK_PROBLEM in session:
+        abort(404, str(session.pop(LINK_PROBLEM)))
+    if not isinstance(held, str):
         abort(404, "Open the sign-in link from your message again, or ask for a new one.")
     try:
         if request.method == "GET":
-            person = accounts.check_sign_in_link(token)
+            person = browser_sessions.held_sign_in_link(held)
             return render_template("auth/confirm_link.html", person=person)
-        person = accounts.redeem_sign_in_link(token)
+        person = browser_sessions.redeem_held_sign_in_link(held)
     except accounts.AccountError as error:
         session.pop(LINK, None)
+        security_events.record("sign_in.failed", reason="sign-in link")
         abort(404, str(error))
-    return _first_factor_passed(person, "")
+    return _first_factor_passed(person, "", "sign-in link")
 
 
-def _first_factor_passed(person, next_page):
+def _first_factor_passed(person, next_page, method):
+    """A password, or a sign-in link confirmed in this browser. Staff go on to their
+    second factor (or set one up); an employee's link gives a link-only session."""
+    browser_sessions.discard(current_session_id())
     session.clear()
+    if person.role not in accounts.STAFF_ROLES:
+        sign_in(person, accounts.LINK_ONLY, method)
+        return redirect(_safe_next(next_page, person), 303)
     if person.mfa_enrolled:
         session[PENDING] = {"person": person.id, "epoch": person.session_epoch,
-                            "until": int(time.time()) + PENDING_SECONDS, "next": next_page}
+                            "until": int(time.time()) + PENDING_SECONDS, "next": next_page,
+                            "method": method}
         return redirect(url_for("auth.second_factor"), 303)
-    sign_in(person)
-    if mfa_required() and person.role in accounts.STAFF_ROLES:
+    sign_in(person, accounts.FIRST_FACTOR, method)
+    if mfa_required():
         return redirect(url_for("auth.enrol"), 303)
     return redirect(_safe_next(next_page, person), 303)
 
@@ -123,22 +170,29 @@ def second_factor():
         return render_template("auth/code.html", form=form)
     if not form.validate():
         return render_template("auth/code.html", form=form), 422
+    problem = accounts.code_problem(form.code.data)
+    if problem:
+        security_events.record("second_factor.failed", person=person.id, reason="malformed")
+        form.code.errors = [problem]
+        return render_template("auth/code.html", form=form), 422
     if not accounts.verify_second_factor(person, form.code.data):
         return render_template("auth/code.html", form=form,
                                error="That code is not right, or was already used. Type the "
                                      "code your app shows now."), 401
-    sign_in(person)
+    sign_in(person, accounts.TWO_FACTORS, f"{state.get('method', 'password')} and code")
     return redirect(_safe_next(state.get("next")), 303)
 
 
 @bp.post("/signout")
 @member(needs_mfa=False)
 def sign_out_everywhere():
-    """Sign out, on every device: the person's session epoch changes."""
+    """Sign out, on every device: the person's session epoch changes, and the browser
+    is told to forget this site's cookies, storage and cache."""
     accounts.end_sessions(current_user.person)
     sign_out()
-    session["notice"] = "You are signed out, on every device."
-    return redirect(url_for("auth.sign_in_page"), 303)
+    response = redirect(url_for("auth.sign_in_page", signed_out=1), 303)
+    response.headers["Clear-Site-Data"] = '"cache", "cookies", "storage"'
+    return response
 
 
 @bp.get("/account")
@@ -154,20 +208,32 @@ def account():
 @bp.route("/account/mfa", methods=["GET", "POST"])
 @staff(needs_mfa=False)
 def enrol():
-    person = current_user.person
-    if person.mfa_enrolled and request.method == "GET" and SETUP not in session:
+    """Set up an authenticator: only right after a staff sign-in (password or sign-in
+    link), never from a session that began with a pulse link."""
+    person, held = current_user.person, current_session_id()
+    if not fresh_staff_sign_in():
+        security_events.record("access.denied", person=person.id, endpoint="auth.enrol",
+                               reason="sign-in not fresh")
+        sign_out()
+        session["notice"] = ("For your safety, sign in again (password or sign-in link) to "
+                             "set up your authenticator app.")
+        return redirect(url_for("auth.sign_in_page", next=url_for("auth.enrol")), 303)
+    setting_up = browser_sessions.has_pending_totp(held)
+    if person.mfa_enrolled and request.method == "GET" and not setting_up:
         return redirect(url_for("auth.account"), 303)
-    secret = session.get(SETUP)
-    if not isinstance(secret, str):
-        secret = session[SETUP] = accounts.new_totp_secret()
+    secret = browser_sessions.pending_totp_secret(held, person)
     form = staff_forms.CodeForm()
     if request.method == "POST" and form.validate():
+        problem = accounts.code_problem(form.code.data)
         try:
+            if problem:
+                raise accounts.AccountError(problem)
             codes = accounts.enrol_totp(person, secret, form.code.data)
         except accounts.AccountError as error:
             form.code.errors = [str(error)]
         else:
-            session.pop(SETUP, None)
+            browser_sessions.forget_pending_totp(held)
+            browser_sessions.raise_session_level(held, accounts.TWO_FACTORS)  # the app proved it
             return render_template("auth/recovery_codes.html", codes=codes)
     uri = accounts.provisioning_uri(person, secret)
     status = 422 if request.method == "POST" else 200
@@ -176,11 +242,22 @@ def enrol():
                            required=mfa_required()), status
 
 
+@bp.post("/account/recovery-codes")
+@staff(needs_mfa=True)
+def renew_recovery_codes():
+    """Ten new recovery codes in place of any left (shown once)."""
+    person = current_user.person
+    if not person.mfa_enrolled:
+        abort(409, "Set up your authenticator app first; recovery codes come with it.")
+    return render_template("auth/recovery_codes.html",
+                           codes=accounts.new_recovery_codes(person))
+
+
 @bp.post("/account/password")
 @staff(needs_mfa=True)
 @limit_failures(lambda: f"account-id:{current_user.person.id}")
 def change_password():
-    person = current_user.person
+    person, level = current_user.person, current_user.level
     form = staff_forms.PasswordForm()
     if not form.validate():
         return _account_problems(person, form, [e for es in form.errors.values() for e in es])
@@ -191,7 +268,7 @@ def change_password():
     if problems:
         return _account_problems(person, form, problems)
     accounts.set_password(person, form.new.data)  # ends every session, this one too
-    sign_in(person)                              # ... so this device starts a fresh one
+    sign_in(person, level, "password change")    # ... so this device starts a fresh one
     session["notice"] = "Password changed. Every other session is signed out."
     return redirect(url_for("auth.account"), 303)
 
@@ -200,6 +277,40 @@ def _account_problems(person, form, problems, status=422):
     return render_template("auth/account.html", person=person, form=form,
                            codes_left=accounts.recovery_codes_left(person),
                            problems=problems), status
+
+
+def _handle(session_id):
+    """What the sessions page names a session by: not its id, which only the cookie
+    of its own browser should carry."""
+    return hashlib.sha256(session_id.encode()).hexdigest()[:20]
+
+
+@bp.get("/account/sessions")
+@member()
+def sessions():
+    """One's signed-in sessions: browser, day of sign-in, and a button to end each."""
+    person, this = current_user.person, current_session_id()
+    rows = [(row, _handle(row.id), row.id == this) for row in browser_sessions.sessions_of(person)]
+    return render_template("auth/sessions.html", rows=rows,
+                           notice=session.pop("notice", None))
+
+
+@bp.post("/account/sessions/<handle>/end")
+@member()
+def end_session(handle):
+    person, this = current_user.person, current_session_id()
+    chosen = next((row for row in browser_sessions.sessions_of(person)
+                   if _handle(row.id) == handle), None)
+    if chosen is None:
+        abort(404, "That session has already ended.")
+    if chosen.id == this:
+        sign_out()
+        response = redirect(url_for("auth.sign_in_page"), 303)
+        response.headers["Clear-Site-Data"] = '"cache", "cookies", "storage"'
+        return response
+    browser_sessions.end_session(person, chosen.id)
+    session["notice"] = "That session has ended."
+    return redirect(url_for("auth.sessions"), 303)
 
 
 def init_app(app):

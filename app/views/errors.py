@@ -2,11 +2,12 @@
 import traceback
 
 import peewee
-from flask import current_app
+from flask import current_app, request
 from flask_limiter import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from app import security_events
 from app.views.rendering import render
 
 MESSAGES = {
@@ -29,6 +30,7 @@ def render_problem(status, title, detail):
 def init_app(app):
     @app.errorhandler(CSRFError)
     def _csrf(error):
+        security_events.record("csrf.failed", endpoint=request.endpoint)
         return render_problem(400, "This form has expired",
                               "For your safety, forms only work from this site and for a "
                               "limited time. Reload the page and send it again.")
