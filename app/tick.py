@@ -13,7 +13,12 @@ Each step claims its work with a compare-and-set in the transaction that does it
 a second tick running at the same time finds nothing left to do, and a tick after a
 pause does every step still worth doing (a round that closed meanwhile is closed, not
 mailed).
+
+A step that fails does not stop the steps after it: a close that hits a busy database
+must not hold back a new round's invitations. The failure is logged, the other steps
+run, and the first failure is raised at the end, so cron still sees the command fail.
 """
+import logging
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -22,6 +27,7 @@ from app.models import Round, utcnow
 
 # A reminder never comes hard on the heels of the invitation it follows.
 REMINDER_GAP = timedelta(hours=12)
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -37,22 +43,55 @@ class TickReport:
 def tick(settings, base_url, min_group, min_group_comments, now=None, send=True):
     now = now or utcnow()
     report = TickReport()
-    report.closed = close_due(min_group, min_group_comments, now)
-    report.opened = schedules.open_due(min_group, settings.timezone, now)
+    failures = []
+
+    def step(name, work):
+        try:
+            work()
+        except Exception as error:  # noqa: BLE001 - logged, raised again below
+            log.exception("rounds tick: %s failed; the next steps run all the same", name)
+            failures.append(error)
+
+    def close():
+        report.closed = close_due(min_group, min_group_comments, now)
+
+    def open_scheduled():
+        report.opened = schedules.open_due(min_group, settings.timezone, now)
+
+    def released():
+        report.released = releases.release_due(min_group, now)
+
+    def deliver():
+        report.delivery = outbox.deliver(settings, base_url, min_group, now,
+                                         final_stage=len(settings.reminder_days))
+
+    step("closing rounds", close)
+    step("opening scheduled rounds", open_scheduled)
+    step("queueing invitations", lambda: queue_invitations(report, now))
+    step("queueing reminders", lambda: queue_reminders(report, settings, now))
+    step("releasing waiting batches", released)
+    step("forgetting past days", lambda: forget_past_days(now))
+    if send:
+        step("sending mail", deliver)
+    if failures:
+        raise failures[0]
+    return report
+
+
+def queue_invitations(report, now):
+    """Queue the invitations of open rounds not mailed yet."""
     for round_ in Round.open_at(now).where(Round.invitations_queued_at.is_null()):
         queued = outbox.queue_invitations(round_, now)
         if queued:
             report.invited[round_] = queued
+
+
+def queue_reminders(report, settings, now):
+    """Queue the reminder that is due of each open round already mailed."""
     for round_ in Round.open_at(now).where(Round.invitations_queued_at.is_null(False)):
         stage = reminder_due(round_, settings.reminder_days, now)
         if stage > round_.reminder_stages and outbox.queue_reminders(round_, stage, now):
             report.reminded.append(round_)
-    report.released = releases.release_due(min_group, now)
-    forget_past_days(now)
-    if send:
-        report.delivery = outbox.deliver(settings, base_url, min_group, now,
-                                         final_stage=len(settings.reminder_days))
-    return report
 
 
 def close_due(min_group, min_group_comments, now=None):

@@ -51,7 +51,8 @@ def test_with_nothing_set_everything_lives_in_the_instance_folder(tmp_path):
 
 def test_https_base_url_adds_strict_transport_security(tmp_path):
     client = build_app(tmp_path, BASE_URL="https://pulse.example.com").test_client()
-    assert client.get("/").headers["Strict-Transport-Security"] == "max-age=31536000"
+    assert client.get("/").headers["Strict-Transport-Security"] == \
+        "max-age=31536000; includeSubDomains"
 
 
 def test_behind_a_proxy_forwarded_headers_are_trusted_only_when_configured(tmp_path):
@@ -59,3 +60,59 @@ def test_behind_a_proxy_forwarded_headers_are_trusted_only_when_configured(tmp_p
     assert app.wsgi_app.__class__.__name__ == "ProxyFix"
     (tmp_path / "b").mkdir()
     assert build_app(tmp_path / "b", TRUST_PROXY=0).wsgi_app.__class__.__name__ != "ProxyFix"
+
+
+@pytest.fixture
+def usual_umask():
+    """The umask most servers run with (022), which leaves new files world-readable."""
+    import os
+    before = os.umask(0o022)
+    yield
+    os.umask(before)
+
+
+def database_files(directory):
+    return {path.name: path.stat().st_mode & 0o777 for path in directory.iterdir()
+            if path.name.startswith("heard.db")}
+
+
+@pytest.mark.sqlite
+def test_a_new_database_and_its_companions_are_readable_by_their_owner_only(
+        tmp_path, usual_umask):
+    from app import rounds
+    from app.db import db
+    from app.roster import import_roster
+    from tests.conftest import answer, invitations_of, roster_csv
+    app = build_app(tmp_path)
+    with app.app_context():  # a submission: the writers' lock, the pending keys' file
+        import_roster(roster_csv({"Acme/Platform": 6}))
+        round_ = rounds.open_round("weekly", "Acme", 5, 5)
+        answer(invitations_of(round_)[0])
+        modes = database_files(tmp_path)
+    db.close()
+    for name in ("heard.db", "heard.db-wal", "heard.db-shm", "heard.db-pending",
+                 "heard.db-writer.lock"):
+        assert name in modes  # the connection is open: its log and index exist
+    assert modes == {name: 0o600 for name in modes}
+
+
+@pytest.mark.sqlite
+def test_a_database_left_world_readable_is_narrowed_at_start_up(tmp_path, usual_umask):
+    from app.db import db
+    build_app(tmp_path)
+    db.close()
+    for path in tmp_path.iterdir():
+        if path.name.startswith("heard.db"):
+            path.chmod(0o644)
+    build_app(tmp_path, migrate=False)
+    db.close()
+    modes = database_files(tmp_path)
+    assert "heard.db" in modes and modes == {name: 0o600 for name in modes}
+
+
+def test_files_other_than_sqlite_are_left_alone(tmp_path):
+    from app.db import database_from_url
+    from app.files import private_database_files
+    private_database_files(database_from_url("postgresql://x@127.0.0.1/heard_nothing"))
+    private_database_files(database_from_url("sqlite:///:memory:"))
+    assert list(tmp_path.iterdir()) == []

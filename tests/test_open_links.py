@@ -241,3 +241,63 @@ def test_a_personal_link_token_does_not_open_as_a_poster(app, link, round_):
         token = links.token_for(invitations_of(round_)[0].salt)
         assert open_links.link_for_token(token) is None
         assert links.invitation_for_token(open_links.token_of_salt(link.salt)) is None
+
+
+def choose_again(client, app, team="Acme/Ops/Warehouse"):
+    """After an answer, pick the team again in the same poster session (without
+    opening the poster's link, which would hand out a new mark); return the form."""
+    page = client.get("/open").get_data(as_text=True)
+    chosen = client.post("/open", data={"team": team_id(app, team),
+                                        "csrf_token": csrf_token(page)})
+    assert chosen.status_code == 303
+    return client.get("/open/pulse").get_data(as_text=True)
+
+
+def test_a_device_mark_made_up_by_the_browser_does_not_escape_the_limit(app, link, round_):
+    """The audit's attack: a fresh heard_device cookie with every answer. A mark the
+    server did not sign counts as none, and unmarked browsers share one small count
+    per address: the fourth answer is refused, as for one honest phone."""
+    import secrets
+
+    from app.views.limits import DEVICE_COOKIE
+    attacker = app.test_client()
+    html = start(attacker, app, link)
+    statuses = []
+    for attempt in range(6):
+        attacker.set_cookie(DEVICE_COOKIE, secrets.token_urlsafe(16))
+        statuses.append(send(attacker, app, round_, html).status_code)
+        if statuses[-1] == 200:
+            html = choose_again(attacker, app)
+    assert statuses == [200, 200, 200, 429, 429, 429]
+    with app.app_context():
+        assert PendingAnswer.select().count() + Response.select().count() == 3
+
+
+@pytest.mark.parametrize("forged", [
+    "x", "A" * 4000, "eyJhIjoxfQ.bad-signature", "\u00e9\u0000", "..", "null.",
+])
+def test_a_forged_or_broken_mark_is_no_mark_and_never_a_500(app, link, round_, forged):
+    from app.views.limits import DEVICE_COOKIE
+    phone = app.test_client()
+    html = start(phone, app, link)
+    phone.set_cookie(DEVICE_COOKIE, forged)
+    assert send(phone, app, round_, html).status_code == 200
+    # Opening the poster again replaces it with a mark the server signed.
+    response = phone.get(poster_path(app, link))
+    assert response.status_code == 303
+    cookie = phone.get_cookie(DEVICE_COOKIE)
+    assert cookie is not None and cookie.value != forged and "." in cookie.value
+
+
+def test_the_device_mark_is_signed_by_the_server_and_kept(app, link, round_):
+    from app.views.limits import DEVICE_COOKIE
+    phone = app.test_client()
+    start(phone, app, link)
+    mark = phone.get_cookie(DEVICE_COOKIE)
+    assert mark.http_only and mark.same_site == "Lax"
+    start(phone, app, link)  # the poster again: the valid mark is kept, not renewed
+    assert phone.get_cookie(DEVICE_COOKIE).value == mark.value
+    # Another app's secret does not accept it: made with the session secret.
+    from itsdangerous import BadSignature, URLSafeSerializer
+    with pytest.raises(BadSignature):
+        URLSafeSerializer("another secret", salt="heard device mark/1").loads(mark.value)

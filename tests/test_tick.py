@@ -275,3 +275,49 @@ def test_the_tick_forgets_yesterdays_reaction_secrets_on_a_quiet_server(app):
     run_tick(app, datetime(2026, 11, 24, 0, 1))  # nobody opens the board the next day
     with app.app_context():
         assert ReactionKey.select().count() == 0
+
+
+def test_two_rounds_closing_in_one_tick_both_release_and_the_tick_goes_on(app, smtp):
+    """Two rounds with pending answers close in the same tick: both close and release,
+    and the tick's later steps (a new round's invitations, the mail) still run. On
+    SQLite this once failed with "database table is locked" and skipped the rest."""
+    from app import rounds
+    with app.app_context():
+        platform = rounds.open_round("weekly", "Acme/Platform", 3, 5, now=MONDAY_8)
+        sales = rounds.open_round("weekly", "Acme/Sales", 3, 5, now=MONDAY_8)
+        for round_ in (platform, sales):
+            for invitation in invitations_of(round_)[:5]:
+                answer(invitation, now=MONDAY_8 + timedelta(hours=1))
+        assert PendingAnswer.select().count() == 10  # under 2k each: all still pending
+    closing = MONDAY_8 + timedelta(days=3)
+    with app.app_context():  # a round that opens just as they close, not mailed yet
+        fresh = rounds.open_round("monthly", "Acme", 5, 5, now=closing)
+    report = run_tick(app, closing + timedelta(minutes=1))
+    assert sorted(r.id for r in report.closed) == sorted([platform.id, sales.id])
+    with app.app_context():
+        assert PendingAnswer.select().count() == 0
+        for round_ in (platform, sales):
+            assert Round.get_by_id(round_.id).closed_at is not None
+            assert sum(t.respondents for t in TeamTally.select().where(
+                TeamTally.round == round_.id)) == 5
+    assert report.invited == {fresh: 11}
+    assert report.delivery.sent == 11 and len(smtp.messages) == 11
+
+
+def test_a_failed_close_does_not_hold_back_the_rest_of_the_tick(app, smtp, monkeypatch):
+    """Whatever makes a close fail (once: "database table is locked"), the steps after
+    it still run, and the tick still fails, for cron to report."""
+    from peewee import OperationalError
+
+    from app import rounds, tick
+    with app.app_context():
+        fresh = rounds.open_round("weekly", "Acme", 5, 5, now=MONDAY_8)
+
+    def locked(*args, **kwargs):
+        raise OperationalError("database table is locked")
+    monkeypatch.setattr(tick, "close_due", locked)
+    with pytest.raises(OperationalError, match="table is locked"):
+        run_tick(app, MONDAY_8 + timedelta(minutes=1))
+    assert len(smtp.messages) == 11  # invited and sent all the same
+    with app.app_context():
+        assert Round.get_by_id(fresh.id).invitations_queued_at is not None
