@@ -8,7 +8,7 @@ from flask_htmx import HTMX
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from app import aggregates, keys, models
+from app import aggregates, files, keys, models
 from app.db import DatabaseURLError, database_from_url, db
 from app.settings import DEFAULTS, FLAGS
 
@@ -34,6 +34,7 @@ def create_app(test_config=None):
     _fill_instance_defaults(app)
     _check_thresholds(app.config)
     _check_flags(app.config)
+    _check_retention(app.config)
     app.extensions["heard_delivery"] = _check_delivery(app)
     _bind_database(app)
     app.extensions["heard_keyring"] = _load_keyring(app)
@@ -99,6 +100,21 @@ def _check_thresholds(config):
     config["MIN_GROUP"], config["MIN_GROUP_COMMENTS"] = k, k_comments
 
 
+def _check_retention(config):
+    """Retention periods are whole numbers of days, 0 meaning "keep"; anything else
+    stops start-up rather than purging on a misread value."""
+    from app.retention import Policy
+    for name in Policy.__dataclass_fields__:
+        key = f"RETAIN_{name.upper()}_DAYS"
+        value = config[key]
+        if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
+            value = int(value.strip())
+        if type(value) is not int or not 0 <= value <= 36500:
+            raise StartupError(f"HEARD_{key} is {config[key]!r}; it must be a whole number "
+                               "of days from 0 (keep for good) to 36500")
+        config[key] = value
+
+
 def _check_flags(config):
     """Turn true/false settings into booleans; anything else stops start-up, since a
     typo must not silently switch a safeguard off (or an export on)."""
@@ -127,6 +143,7 @@ def _bind_database(app):
         database = database_from_url(app.config["DATABASE_URL"])
     except DatabaseURLError as error:
         raise StartupError(str(error)) from None
+    files.private_database_files(database)  # 0600 before SQLite first opens it
     if db.obj is not None:  # a second app in one process (tests, tools): let go of the first
         db.obj.close()
     # peewee connects on the first query and keeps that connection for the worker

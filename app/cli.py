@@ -19,8 +19,9 @@ def init_app(app):
         app.cli.add_command(group)
     for command in (links_command, demo_command, login_link_command):
         app.cli.add_command(command)
-    from app import cli_delivery
+    from app import cli_delivery, cli_retention
     cli_delivery.init_app(app, rounds_cli)
+    cli_retention.init_app(app)
 
 
 def _fail(message):

@@ -15,6 +15,7 @@ from peewee import DatabaseError, IntegrityError, fn
 from app import releases
 from app.db import Statement, is_sqlite, write_transaction
 from app.models import Invitation, Participation, Round, Team, utcnow
+from app.text import problem_in as text_problem
 
 MAX_COMMENT_CHARS = 2000
 log = logging.getLogger(__name__)
@@ -161,9 +162,10 @@ def _store(round_, counted_team_id, person_id, payload, batch_size):
 
 def pending_size(questions):
     """The size every pending answer of a survey is padded to: room for the longest
-    answer it takes — each comment MAX_COMMENT_CHARS characters of up to 6 bytes (a
-    control character written as \\u001f), the scores, the author — in whole KiB."""
-    room = 256 + sum(len(q.key) + 8 if q.is_scored else len(q.key) + 8 + 6 * MAX_COMMENT_CHARS
+    answer it takes — each comment MAX_COMMENT_CHARS characters of up to 4 bytes (UTF-8;
+    quotes, backslashes and line breaks take 2 in JSON, and app.text refuses the control
+    characters JSON would spell in 6), the scores, the author — in whole KiB."""
+    room = 256 + sum(len(q.key) + 8 if q.is_scored else len(q.key) + 8 + 4 * MAX_COMMENT_CHARS
                      for q in questions)
     return -(-room // 1024) * 1024
 
@@ -211,6 +213,8 @@ def _checked_comments(questions, comments):
         text = (text or "").strip()
         if len(text) > MAX_COMMENT_CHARS:
             raise AnswerError(f"a comment is at most {MAX_COMMENT_CHARS} characters")
+        if text_problem(text):  # the rule the form applies, for every other caller too
+            raise AnswerError(text_problem(text, "A comment"))
         if text:
             checked[key] = text
     return checked

@@ -41,21 +41,28 @@ SETTINGS = (
             "Whether HR may download the text of comments as CSV (comments.csv). Off by "
             "default: a file of comments leaves the app's thresholds and audit behind "
             "once it is saved. Every such export is recorded in the audit log."),
-    Setting("SIGN_IN_LINK_MINUTES", 15, "How long a one-time sign-in link stays valid."),
+    Setting("SIGN_IN_LINK_MINUTES", 10,
+            "How long a one-time sign-in link stays valid; at most 10 minutes."),
     Setting("STAFF_IDLE_MINUTES", 30,
             "A staff session ends after this many minutes without a request."),
     Setting("STAFF_SESSION_HOURS", 12,
             "A staff session ends this many hours after sign-in, active or not."),
     Setting("SIGNIN_LIMIT_PER_ACCOUNT", "5 per 15 minutes",
-            "Failed sign-ins (password, code) allowed per account before a pause."),
+            "Failed sign-ins (password, code) allowed for one account from one network "
+            "address before a pause; the account can still sign in from elsewhere."),
+    Setting("SIGNIN_CEILING_PER_ACCOUNT", "100 per hour",
+            "Failed sign-ins allowed for one account from all addresses together before a "
+            "pause: stops guessing spread over many addresses. Keep it far above "
+            "SIGNIN_LIMIT_PER_ACCOUNT, or anyone can keep the owner out."),
     Setting("SIGNIN_LIMIT_PER_ADDRESS", "30 per 15 minutes",
             "Failed sign-ins allowed per network address before a pause."),
     Setting("ANONYMOUS_REPLY_LIMIT", "5 per hour",
             "Anonymous replies on the board one person may post before a pause. Signed "
             "replies are not limited."),
     Setting("RATELIMIT_STORAGE_URI", "memory://",
-            "Where rate-limit counters live: memory:// for one instance, "
-            "redis://host:6379 when several instances serve Heard."),
+            "Where rate-limit counters live: memory:// keeps them in each worker process "
+            "(every limit is then multiplied by the number of workers; start-up warns); "
+            "redis://host:6379 shares them between workers and instances."),
     Setting("SMTP_HOST", "",
             "The mail server that sends invitations and reminders. Empty: mail is written "
             "to HEARD_MAIL_DIR instead, for the operator to read."),
@@ -85,6 +92,17 @@ SETTINGS = (
     Setting("OPEN_LINK_LIMIT_PER_ADDRESS", "60 per hour",
             "Answers one network address may send through open links before a pause; "
             "a shared office connection counts as one address."),
+    Setting("RETAIN_SIGN_IN_LINKS_DAYS", 7,
+            "Days `heard purge` keeps sign-in links that expired or were used. 0: keep."),
+    Setting("RETAIN_OUTBOX_DAYS", 30,
+            "Days `heard purge` keeps mail that was given up on. 0: keep."),
+    Setting("RETAIN_BOUNCES_DAYS", 180,
+            "Days `heard purge` keeps addresses a mail server refused, since the last "
+            "refusal. 0: keep."),
+    Setting("RETAIN_AUDIT_DAYS", 730, "Days `heard purge` keeps audit entries. 0: keep."),
+    Setting("RETAIN_ANSWERS_DAYS", 0,
+            "Days after a round closes before `heard purge` destroys its data key, erasing "
+            "its answers and comments for good (aggregates stay). 0: keep."),
     Setting("TRUST_PROXY", 0,
             "How many reverse proxies sit in front of Heard (for X-Forwarded-* headers)."),
 )

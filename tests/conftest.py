@@ -82,6 +82,13 @@ def app(tmp_path):
 
 
 @pytest.fixture
+def mfa_app(tmp_path):
+    """An app whose staff must set up and use a second factor (HEARD_REQUIRE_MFA)."""
+    yield build_app(tmp_path, REQUIRE_MFA=True)
+    db.close()
+
+
+@pytest.fixture
 def client(app):
     return app.test_client()
 

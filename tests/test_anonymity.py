@@ -175,3 +175,13 @@ def test_a_request_line_with_a_token_is_redacted_before_it_is_logged(app, caplog
                                        f"{prefix}{token}")
     assert token not in caplog.text
     assert f"{prefix}[redacted]" in caplog.text
+
+
+def test_opening_a_pulse_link_writes_no_security_event(client, make_round, caplog):
+    """When someone opened their pulse link is when they answered: no log line says it."""
+    import logging
+    from tests.conftest import open_pulse
+    round_ = make_round()
+    with caplog.at_level(logging.INFO, logger="heard.security"):
+        open_pulse(client, invitations_of(round_)[0])
+    assert [r for r in caplog.records if r.name == "heard.security"] == []

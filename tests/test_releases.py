@@ -112,10 +112,10 @@ def test_a_pending_answer_is_sealed_under_its_pool_key_not_the_data_key(make_rou
 
 
 @pytest.mark.parametrize("comment", [
-    None, "ok", "x" * 2000, "Смена слишком длинная " * 90, "😀" * 2000, "\x01" * 2000])
+    None, "ok", "x" * 2000, "Смена слишком длинная " * 90, "😀" * 2000, '"\\' * 1000, "\n" * 1999 + "x"])
 def test_every_pending_answer_of_a_round_is_the_same_size(make_round, comment):
     """Whatever was written — nothing, two letters, the longest comment, Cyrillic,
-    emoji, control characters — the sealed pending answer has one size, so its length
+    emoji, quotes and backslashes, line breaks — the sealed pending answer has one size, so its length
     neither matches a released comment nor marks one person out."""
     from app import pulses
     round_ = make_round()

@@ -21,7 +21,7 @@ PAGES = ["/", "/themes", "/themes/workload", "/board", "/exports", "/audit", "/s
          "/open-links"]
 VOLATILE = [
     (re.compile(r'name="csrf_token" value="[^"]+"'), "csrf"),
-    (re.compile(r"\d{1,2}:\d{2}"), "HH:MM"),
+    (re.compile(r"\d{1,2}:\d{2}(:\d{2})?"), "HH:MM"),  # security events carry seconds
     (re.compile(r"\d{4}-\d{2}-\d{2}"), "DAY"),
 ]
 
