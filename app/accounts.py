@@ -119,7 +119,10 @@ def end_sessions(person, save=True, reason="signed out everywhere"):
     BrowserSession.delete().where(BrowserSession.person == person.id).execute()
     if save:
         Person.update(session_epoch=person.session_epoch).where(Person.id == person.id).execute()
-    security_events.record("session.ended", person=person.id, scope="all", reason=reason)
+    if person.role in STAFF_ROLES or reason == "role changed":
+        # An employee's comings and goings are not logged: their times would say
+        # when they answered or replied.
+        security_events.record("session.ended", person=person.id, scope="all", reason=reason)
 
 
 def role_changed(person, before, after, by):

@@ -59,14 +59,24 @@ def start_session(person, level, method, label="", now=None):
     over). Returns its id for the cookie."""
     forget_old_sessions(now)  # a cheap check at each sign-in keeps the table small
     session_id = secrets.token_hex(16)
-    BrowserSession.create(id=session_id, person=person.id, level=level, label=label[:80],
+    employee = level == accounts.LINK_ONLY
+    # An employee's session (a pulse link, or a sign-in link to the board) keeps no
+    # browser label and lasts the day at most (tick.forget_past_days): its row, like a
+    # log line, would otherwise say who was answering or replying when.
+    BrowserSession.create(id=session_id, person=person.id, level=level,
+                          label="" if employee else label[:80],
                           signed_in_on=_today(now), created_on=_today(now))
-    if method != PULSE_LINK:
-        # Not for a pulse link: when someone opened it is when they answered, to the
-        # second, and no log may say that of a person (docs/anonymity.md).
+    if not employee:
         security_events.record("sign_in.succeeded", person=person.id, method=method,
                                level=level)
     return session_id
+
+
+def forget_employee_sessions_before(today):
+    """End the employee (link-only) sessions begun before `today`."""
+    return (BrowserSession.delete()
+            .where(BrowserSession.level == accounts.LINK_ONLY,
+                   BrowserSession.signed_in_on < today).execute())
 
 
 PULSE_LINK = "pulse link"  # the method of a session that began with a personal link
@@ -90,7 +100,7 @@ def end_session(person, session_id, reason="ended by its person"):
     ended = (BrowserSession.delete()
              .where(BrowserSession.id == session_id, BrowserSession.person == person.id)
              .execute())
-    if ended:
+    if ended and person.role in accounts.STAFF_ROLES:  # employees: see start_session
         security_events.record("session.ended", person=person.id, scope="one", reason=reason)
     return bool(ended)
 

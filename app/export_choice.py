@@ -2,7 +2,7 @@
 team subtree, chosen from filters a person typed, each refused with a sentence."""
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from app import scope, text
 from app.numbers import row_id
@@ -77,8 +77,7 @@ def choose(round_id=None, since=None, until=None, team_path=None):
     if since_day:
         query = query.where(Round.closes_at >= datetime.combine(since_day, datetime.min.time()))
     if until_day:
-        query = query.where(Round.closes_at < datetime.combine(until_day + timedelta(days=1),
-                                                                datetime.min.time()))
+        query = query.where(Round.closes_at <= datetime.combine(until_day, datetime.max.time()))
     rounds = [r for r in query if team is None or _covers(r, team)]
     if not rounds:
         raise ExportError(_nothing_closed(since_day, until_day, team))

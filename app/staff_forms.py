@@ -30,7 +30,8 @@ def _ascii_code(form, field):
 class CodeForm(StaffForm):
     code = StringField("Code", validators=[
         DataRequired("Type the 6-digit code from your app, or a recovery code."),
-        Length(max=40, message="A code is 6 digits, or a recovery code like abcd-efgh-ijkl-mnop-qrst-uvwx."),
+        Length(max=40, message="A code is 6 digits, or a recovery code like "
+                               "abcd-efgh-ijkl-mnop-qrst-uvwx."),
         _ascii_code])
 
 

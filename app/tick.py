@@ -6,7 +6,7 @@ minute, twice at once, or after a long pause.
 3. queue invitation mails for open rounds not mailed yet;
 4. queue the reminder that is due, to those who have not answered;
 5. release full batches an earlier release left waiting;
-6. forget the board's past days (reaction secrets, used sign-in links);
+6. forget past days (reaction secrets, used sign-in links, employees' sessions);
 7. send what the outbox holds.
 
 Each step claims its work with a compare-and-set in the transaction that does it, so
@@ -22,7 +22,8 @@ import logging
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from app import accounts, aggregates, outbox, reactions, releases, rounds, schedules
+from app import (
+    accounts, aggregates, browser_sessions, outbox, reactions, releases, rounds, schedules)
 from app.models import Round, utcnow
 
 # A reminder never comes hard on the heels of the invitation it follows.
@@ -104,10 +105,12 @@ def close_due(min_group, min_group_comments, now=None):
 
 
 def forget_past_days(now):
-    """Forget the board's past days: reaction secrets and marks, used sign-in links.
+    """Forget past days: reaction secrets and marks, used sign-in links, employees'
+    sessions (their rows would say who was on the board, or answering, that day).
     The first board page of a day does it too; the tick makes a quiet server forget
     at midnight. Returns True if anything was forgotten."""
     forgot = reactions.forget_past_days(now.date())
+    forgot = bool(browser_sessions.forget_employee_sessions_before(now.date())) or forgot
     return bool(accounts.forget_used_links(now)) or forgot
 
 

@@ -203,6 +203,13 @@ def test_unicode_digits_as_the_round_of_an_export_are_no_round(world):
     assert "There is no round “⁰⁴⁵”" in response.get_data(as_text=True)
 
 
+@pytest.mark.parametrize("field, status", [("since", 422), ("until", 200)])
+def test_the_last_day_of_the_calendar_as_an_export_range_is_no_500(world, field, status):
+    """Until 9999-12-31 is every round closed so far (the day after it overflowed)."""
+    response = hr_post(world, "/exports", {"kind": "themes", field: "9999-12-31"})
+    assert response.status_code == status
+
+
 def id_rules(app):
     """Every route that takes a row id in its path, with its methods."""
     return [(rule, method) for rule in app.url_map.iter_rules()

@@ -268,3 +268,64 @@ def test_signing_in_again_in_one_browser_leaves_one_session(app, make_staff):
     sign_in_by_link(client, leader)
     assert client.get("/themes").status_code == 200
     assert BrowserSession.select().where(BrowserSession.person == leader.id).count() == 1
+
+
+# -- found by the last review ------------------------------------------------------------
+
+def test_a_password_session_cannot_replace_an_authenticator_set_up_since(mfa_app):
+    """Two sign-ins with the password; the owner sets up their app in one. The other
+    (an attacker who knows the password) can neither replace it nor see a secret."""
+    import re
+
+    import pyotp
+    from tests.conftest import STAFF_PASSWORD
+    with mfa_app.app_context():
+        import_roster("email,name,team,role,leads\nl@acme.test,Lea,Acme,leader,Acme\n")
+        lea = Person.by_email("l@acme.test")
+        accounts.set_password(lea, STAFF_PASSWORD)
+        lea = Person.get_by_id(lea.id)
+    attacker, owner = mfa_app.test_client(), mfa_app.test_client()
+    sign_in(attacker, lea, follow=False)
+    sign_in(owner, lea, follow=False)
+    page = owner.get("/account/mfa").get_data(as_text=True)
+    secret = re.search(r'class="secret">([A-Z2-7 ]+)<', page).group(1).replace(" ", "")
+    done = owner.post("/account/mfa", data={"code": pyotp.TOTP(secret).now(),
+                                            "csrf_token": csrf_token(page)})
+    assert done.status_code == 200
+    own = attacker.get("/account", follow_redirects=True).get_data(as_text=True)  # its token
+    taken = attacker.post("/account/mfa", data={"code": "000000", "csrf_token": csrf_token(own)})
+    assert taken.status_code in (302, 303) and 'class="secret"' not in taken.get_data(True)
+    assert attacker.get("/themes").status_code in (302, 303)  # that session is over
+    assert owner.get("/themes").status_code == 200
+    with mfa_app.app_context():
+        assert accounts._totp_of(Person.get_by_id(lea.id)).secret == secret
+
+
+def test_a_made_up_sign_in_link_does_not_sign_anyone_out(app, make_staff):
+    leader = make_staff(leads="Acme")
+    client = app.test_client()
+    sign_in(client, leader)
+    assert client.get("/themes").status_code == 200
+    client.get("/signin/link/made-up-by-another-site")
+    assert client.get("/themes").status_code == 200
+
+
+def test_an_employees_session_is_unlabelled_unlogged_and_gone_the_next_day(
+        app, make_round, caplog):
+    import logging
+    from datetime import timedelta
+
+    from app import tick
+    round_ = make_round()
+    client = app.test_client()
+    with caplog.at_level(logging.INFO, logger="heard.security"):
+        sign_in_by_link(client, invitations_of(round_)[0].person)
+        client.post("/signout", data={"csrf_token": csrf_token(client.get("/board").get_data(
+            as_text=True))})
+        sign_in_by_link(client, invitations_of(round_)[0].person)
+    assert [r for r in caplog.records if r.name == "heard.security"] == []
+    with app.app_context():
+        [row] = list(BrowserSession.select().where(BrowserSession.person.is_null(False)))
+        assert row.label == "" and row.level == accounts.LINK_ONLY
+        tick.forget_past_days(utcnow() + timedelta(days=1))
+        assert BrowserSession.select().where(BrowserSession.person.is_null(False)).count() == 0

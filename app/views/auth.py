@@ -99,15 +99,16 @@ def _sign_in_form(form, next_page, status=200, error=None):
 @bp.get("/signin/link/<token>")
 @public
 def open_link(token):
-    browser_sessions.discard(current_session_id())
-    session.clear()
     try:
         accounts.check_sign_in_link(token)
     except accounts.AccountError as error:
-        # Said on the next page, so the token leaves the address bar in any case.
+        # Said on the next page, so the token leaves the address bar in any case; the
+        # session this browser has stays (any site can link here with a made-up token).
         session[LINK_PROBLEM] = str(error)
         security_events.record("sign_in.failed", reason="sign-in link")
     else:
+        browser_sessions.discard(current_session_id())
+        session.clear()
         session[LINK] = browser_sessions.hold_sign_in_link(token)
     return redirect(url_for("auth.confirm_link"), 303)
 
@@ -218,6 +219,14 @@ def enrol():
         session["notice"] = ("For your safety, sign in again (password or sign-in link) to "
                              "set up your authenticator app.")
         return redirect(url_for("auth.sign_in_page", next=url_for("auth.enrol")), 303)
+    if person.mfa_enrolled and current_user.level != accounts.TWO_FACTORS:
+        # An authenticator was set up since this session began (on another device,
+        # perhaps by its owner): only a session that passed it may replace it.
+        security_events.record("access.denied", person=person.id, endpoint="auth.enrol",
+                               reason="second factor not passed")
+        sign_out()
+        session["notice"] = "Sign in again with your authenticator app to change it."
+        return redirect(url_for("auth.sign_in_page"), 303)
     setting_up = browser_sessions.has_pending_totp(held)
     if person.mfa_enrolled and request.method == "GET" and not setting_up:
         return redirect(url_for("auth.account"), 303)
@@ -232,8 +241,11 @@ def enrol():
         except accounts.AccountError as error:
             form.code.errors = [str(error)]
         else:
-            browser_sessions.forget_pending_totp(held)
-            browser_sessions.raise_session_level(held, accounts.TWO_FACTORS)  # the app proved it
+            # A new authenticator ends every other session of the person (one begun
+            # before it, with the password alone, must not outlive it); this browser
+            # goes on with both factors, which the app has just proved.
+            accounts.end_sessions(person, reason="authenticator set up")
+            sign_in(person, accounts.TWO_FACTORS, "authenticator set up")
             return render_template("auth/recovery_codes.html", codes=codes)
     uri = accounts.provisioning_uri(person, secret)
     status = 422 if request.method == "POST" else 200
