@@ -8,9 +8,14 @@ from flask_htmx import HTMX
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from app import aggregates, files, keys, models
+from app import db_files, logs, models
+from app.accounts.retention import Policy
+from app.config import DEFAULTS, FLAGS
+from app.crypto import keys
 from app.db import DatabaseURLError, database_from_url, db
-from app.settings import DEFAULTS, FLAGS
+from app.delivery import settings as delivery_settings
+from app.results import aggregates
+from app.views import assets, guards, register_blueprints, security_headers
 
 MAX_BODY_BYTES = 64 * 1024  # a pulse with every comment full is ~10 kB; more is abuse
 csrf = CSRFProtect()
@@ -39,7 +44,6 @@ def create_app(test_config=None):
     _bind_database(app)
     app.extensions["heard_keyring"] = _load_keyring(app)
 
-    from app.views import guards
     guards.init_app(app)  # before CSRF, which reads the form first
     csrf.init_app(app)
     htmx.init_app(app)
@@ -47,11 +51,10 @@ def create_app(test_config=None):
         count = int(app.config["TRUST_PROXY"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
 
-    from app import assets, cli, logs, security
-    from app.views import register_blueprints
+    from app import cli  # here, not above: the CLI builds its apps with create_app
     assets.init_app(app)
     logs.init_app(app)
-    security.init_app(app)
+    security_headers.init_app(app)
     register_blueprints(app)
     cli.init_app(app)
     return app
@@ -103,7 +106,6 @@ def _check_thresholds(config):
 def _check_retention(config):
     """Retention periods are whole numbers of days, 0 meaning "keep"; anything else
     stops start-up rather than purging on a misread value."""
-    from app.retention import Policy
     for name in Policy.__dataclass_fields__:
         key = f"RETAIN_{name.upper()}_DAYS"
         value = config[key]
@@ -131,7 +133,6 @@ def _check_flags(config):
 
 
 def _check_delivery(app):
-    from app import delivery_settings
     try:
         return delivery_settings.from_config(app.config, app.instance_path)
     except delivery_settings.DeliverySettingsError as error:
@@ -143,7 +144,7 @@ def _bind_database(app):
         database = database_from_url(app.config["DATABASE_URL"])
     except DatabaseURLError as error:
         raise StartupError(str(error)) from None
-    files.private_database_files(database)  # 0600 before SQLite first opens it
+    db_files.private_database_files(database)  # 0600 before SQLite first opens it
     if db.obj is not None:  # a second app in one process (tests, tools): let go of the first
         db.obj.close()
     # peewee connects on the first query and keeps that connection for the worker

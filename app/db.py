@@ -145,7 +145,7 @@ def only_one(key):
     Yields True for the one that may go on, False for one that found it running
     elsewhere (it should skip: the other does the work). SQLite: the writers' line,
     held throughout. PostgreSQL: a session advisory lock on one 64-bit key (a key
-    space apart from the two-number locks of app.pending_keys)."""
+    space apart from the two-number locks of app.crypto.pending_keys)."""
     if is_sqlite():
         with writers_waiting():
             yield True

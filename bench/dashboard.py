@@ -11,7 +11,7 @@ releases would leave them. Requests go through Flask's test client with a signed
 HR person (the whole organisation: the largest views) and a division leader, each
 picking a random round and a random group they may see, in three states: warm (the
 worker has served every round: the steady state), restart (a worker that has just
-started: no cache, the stored round snapshots of app.snapshots), and first (the first
+started: no cache, the stored round snapshots of app.results.snapshots), and first (the first
 view ever of the rounds: no cache, no snapshot; 8 rounds worked out for the trend).
 
     python bench/dashboard.py [--pg postgresql://postgres@127.0.0.1:5432/heard_bench]
@@ -29,11 +29,15 @@ from datetime import datetime, timedelta
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from app import accounts, aggregates, blobs, create_app, keys, schema, surveys, themes  # noqa: E402
+from app import create_app, schema
+from app.accounts import credentials
+from app.crypto import blobs, keys
 from app.db import db  # noqa: E402
 from app.models import (  # noqa: E402
     AnswerCount, Comment, CommentTheme, Invitation, Participation, Person, Question, Response,
     Round, RoundSnapshot, Team, TeamLead, TeamTally, Theme)
+from app.pulse import surveys, themes
+from app.results import aggregates
 from bench.setup import run_on_sqlite_and_postgres  # noqa: E402
 
 PEOPLE, TEAMS, ROUNDS, RESPONDENTS = 10_000, 400, 12, 5_000
@@ -84,7 +88,7 @@ def seed(app, rng):
                                team=team_ids["Bigco/Division 3"], role="leader")
         TeamLead.create(person=leader, team=team_ids["Bigco/Division 3"])
         for person in (hr, leader):
-            accounts.set_password(person, PASSWORD)
+            credentials.set_password(person, PASSWORD)
         person_rows = list(Person.select(Person.id, Person.team).where(Person.role == "employee")
                            .tuples())
         questions = list(Question.select().where(Question.survey == "weekly")
@@ -163,7 +167,7 @@ def signed_in_client(app, person):
 
 def paths_for(app, person, rng, count):
     """Random (dashboard, theme page) paths over rounds and groups the person may see."""
-    from app import scope
+    from app.accounts import scope
     with app.app_context():
         viewer = scope.Viewer(person)
         rounds = [r.id for r in viewer.closed_rounds()]

@@ -25,10 +25,12 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from app import aggregates, blobs, create_app, keys  # noqa: E402
+from app import create_app
+from app.crypto import blobs, keys
 from app.db import db  # noqa: E402
 from app.models import (  # noqa: E402
     Comment, CommentTheme, Question, Round, RoundSnapshot, TeamTally)
+from app.results import aggregates
 from bench.dashboard import WORDS, seed, signed_in_client  # noqa: E402
 from bench.setup import run_on_sqlite_and_postgres  # noqa: E402
 

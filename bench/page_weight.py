@@ -9,7 +9,8 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from app import accounts, links  # noqa: E402
+from app.accounts import credentials
+from app.crypto import links
 from app.models import Invitation, Participation, Person, Round, Thread  # noqa: E402
 from bench.setup import demo_instance  # noqa: E402
 from tests.browser_support import PHONE, chromium, live_server, weigh  # noqa: E402
@@ -28,7 +29,7 @@ def board_link():
     person = Person.select().where(Person.role == "employee",
                                    Person.email.startswith("a")).order_by(Person.email).first()
     thread = Thread.select().order_by(Thread.replies.desc()).first()
-    return "/signin/link/" + accounts.create_sign_in_link(person, 15), f"/board/{thread.id}"
+    return "/signin/link/" + credentials.create_sign_in_link(person, 15), f"/board/{thread.id}"
 
 
 def weigh_board(browser, server, link, thread_path):

@@ -4,7 +4,7 @@ import os
 import tempfile
 
 from app import create_app, schema
-from app.demo import load_demo
+from app.cli.demo import load_demo
 
 PROJECT_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 

@@ -24,9 +24,11 @@ from urllib.parse import urlencode
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from app import create_app, links, rounds, schema, surveys  # noqa: E402
+from app import create_app, schema
+from app.accounts.roster import import_roster  # noqa: E402
+from app.crypto import links
 from app.models import Invitation, Round  # noqa: E402
-from app.roster import import_roster  # noqa: E402
+from app.pulse import rounds, surveys
 from tests.conftest import full_scores, roster_csv  # noqa: E402
 
 CLIENTS = 32

@@ -1,9 +1,9 @@
 """Pending keys on PostgreSQL: an UNLOGGED table, so a pool's key is never written to
 the WAL (nor to WAL archives or replicas) and dies with the pool it sealed.
 
-On SQLite the keys live in a side database next to the main file (app.pending_keys),
+On SQLite the keys live in a side database next to the main file (app.crypto.pending_keys),
 created on first use; nothing to do here. Pending answers already in the pool were
-sealed under the round's data key and are opened that way once (app.releases)."""
+sealed under the round's data key and are opened that way once (app.pulse.releases)."""
 
 
 def up(migrator, db):

@@ -7,9 +7,9 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from app import accounts  # noqa: E402
-from app import open_links  # noqa: E402
+from app.accounts import credentials
 from app.models import OpenLink, Person, Thread  # noqa: E402
+from app.pulse import open_links
 from bench.setup import PROJECT_DIR, demo_instance  # noqa: E402
 from tests.browser_support import PHONE, chromium, live_server  # noqa: E402
 
@@ -19,9 +19,9 @@ SCREENSHOTS = os.path.join(PROJECT_DIR, "docs", "screenshots")
 def main():
     app, _directory = demo_instance(REQUIRE_MFA=False)
     with app.app_context():
-        token = accounts.create_sign_in_link(Person.get(Person.name == "Hannah Weber"), 15)
+        token = credentials.create_sign_in_link(Person.get(Person.name == "Hannah Weber"), 15)
         employee = Person.select().where(Person.role == "employee").order_by(Person.email).first()
-        board_token = accounts.create_sign_in_link(employee, 15)
+        board_token = credentials.create_sign_in_link(employee, 15)
         busiest = Thread.select().order_by(Thread.replies.desc()).first()
         poster = OpenLink.select().first()
         poster_path = "/o/" + open_links.token_of_salt(poster.salt)

@@ -6,10 +6,12 @@ import re
 import psycopg
 import pytest
 
-from app import create_app, links, pulses, rounds, schema, surveys
+from app import create_app, schema
+from app.accounts.roster import import_roster
+from app.crypto import links
 from app.db import db
 from app.models import ALL_MODELS, Invitation, Person, Round
-from app.roster import import_roster
+from app.pulse import answering, rounds, surveys
 
 PROJECT_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SURVEYS_DIR = os.path.join(PROJECT_DIR, "surveys")
@@ -39,7 +41,7 @@ def fresh_database_url(tmp_path):
     """
     if not PG_URL:
         return f"sqlite:///{tmp_path}/heard.db"
-    # pending_key: the unlogged table of app.pending_keys, made by a migration only.
+    # pending_key: the unlogged table of app.crypto.pending_keys, made by a migration only.
     expected = {model._meta.table_name for model in ALL_MODELS} | {"schema_migration",
                                                                     "pending_key"}
     with psycopg.connect(PG_URL, autocommit=True) as connection:
@@ -147,8 +149,8 @@ def answer(invitation, value=4, comment=None, signed=False, batch_size=5, now=No
     """Record one person's answers through the business function."""
     text_keys = [q.key for q in invitation.round.survey.current_questions() if q.kind == "text"]
     comments = {text_keys[0]: comment} if comment else {}
-    pulses.record_answers(invitation, full_scores(invitation.round, value), comments, signed,
-                          batch_size=batch_size, now=now)
+    answering.record_answers(invitation, full_scores(invitation.round, value), comments, signed,
+                             batch_size=batch_size, now=now)
 
 
 def personal_path(invitation):
@@ -187,13 +189,13 @@ STAFF_PASSWORD = "correct horse battery staple"
 def make_staff(app):
     """Add a leader, HR person or admin: make_staff("leader", team="Acme", leads="Acme/Sales")."""
     def make(role="leader", team="Acme", leads="", name=None, password=STAFF_PASSWORD):
-        from app import accounts
+        from app.accounts import credentials
         name = name or f"{role.title()} of {leads or team}"
         email = name.lower().replace(" ", ".").replace("/", "-") + "@acme.test"
         import_roster(f"email,name,team,role,leads\n{email},{name},{team},{role},{leads}\n")
         person = Person.by_email(email)
         if password:
-            accounts.set_password(person, password)
+            credentials.set_password(person, password)
         return Person.get_by_id(person.id)
     return make
 
@@ -228,8 +230,8 @@ def close_with_answers(round_, answers_by_team, value=4, comment=None, now=None)
 
 def sign_in_by_link(client, person):
     """Sign anyone in with a one-time link (employees have no other way to the board)."""
-    from app import accounts
-    token = accounts.create_sign_in_link(person, 15)
+    from app.accounts import credentials
+    token = credentials.create_sign_in_link(person, 15)
     client.get(f"/signin/link/{token}")
     page = client.get("/signin/link").get_data(as_text=True)
     return client.post("/signin/link", data={"csrf_token": csrf_token(page)})

@@ -24,9 +24,12 @@ from dataclasses import dataclass, field
 import psycopg
 import pytest
 
-from app import pending_keys, releases, rounds, storage, tick
+from app import storage
+from app.crypto import pending_keys
 from app.db import db, is_sqlite
+from app.delivery import tick
 from app.models import DataKey, Invitation, Person, Round, TeamTally
+from app.pulse import releases, rounds
 from tests import forensics
 from tests.conftest import PG_URL, build_app, csrf_token, personal_path, roster_csv
 
@@ -163,7 +166,7 @@ def run(workdir, monkeypatch):
     os.makedirs(copies_dir)
     rng = random.Random(13)
     with app.app_context():
-        from app.roster import import_roster
+        from app.accounts.roster import import_roster
         import_roster(roster_csv(ORG))
         round_ = rounds.open_round("weekly", "Acme", 5, K)
         start_lsn = forensics.pg_wal_lsn(conn) if conn else None
@@ -226,7 +229,7 @@ def is_sqlite_url(app):
 
 
 def _unwrap(row):
-    from app import keys
+    from app.crypto import keys
     return keys.current()._unwrap(row)
 
 

@@ -8,7 +8,7 @@ from contextlib import contextmanager
 import pytest
 from aiosmtpd.controller import Controller
 
-from app import tick
+from app.delivery import tick
 
 
 class Mailbox:

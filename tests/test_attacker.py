@@ -20,15 +20,15 @@ group's respondents under k_comments.
 """
 from types import SimpleNamespace
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import pytest
-
-from app import aggregates, dashboard, exports
-from app.aggregates import facts_from_rows
-from app.dashboard import ThemeQuestions, figures
+from app.exports import files
 from app.models import Theme
+from app.results import aggregates, dashboard
+from app.results.aggregates import facts_from_rows
+from app.results.dashboard import ThemeQuestions, figures
 from tests.test_visibility import everything_derivable, team_trees
 
 THEMES = [
@@ -301,8 +301,8 @@ def what_the_export_shows(parents, people, k, k_comments):
     team filter."""
     from datetime import datetime
     shown, answered = {}, {}
-    respondents_cell = exports.THEME_HEADER.index("respondents")
-    comments_cell = exports.THEME_HEADER.index("comments")
+    respondents_cell = files.THEME_HEADER.index("respondents")
+    comments_cell = files.THEME_HEADER.index("comments")
     teams = {t: SimpleNamespace(id=t, path=str(t)) for t in parents}
     for round_id in (1, 2):
         round_ = SimpleNamespace(id=round_id, name=f"round {round_id}",
@@ -312,14 +312,14 @@ def what_the_export_shows(parents, people, k, k_comments):
         counts = facts.answers_by_group()
         for team_id, team in teams.items():
             for entry in THEMES + [COMMENT_ONLY]:
-                cells = exports.theme_row(round_, facts, counts.get(team_id, {}), team, entry, {})
+                cells = files.theme_row(round_, facts, counts.get(team_id, {}), team, entry, {})
                 if not cells[-1] and entry is not COMMENT_ONLY:  # not suppressed
                     seen.figures_of(team_id, entry)
                 if cells[respondents_cell] is not None:
                     seen.counted(team_id)
                 if cells[comments_cell] is not None:
                     seen.commented(team_id)
-            labels = exports.comment_labels(facts, team_id, teams)
+            labels = files.comment_labels(facts, team_id, teams)
             for label in {team.id for team in labels.values()}:
                 seen.shown["comments"].add(frozenset(
                     p[0] for p in seen.people

@@ -151,17 +151,19 @@ def world(staff_app):
     """A closed round with a thread on it, an open link and a schedule; HR signed in."""
     from zoneinfo import ZoneInfo
 
-    from app import conversations, open_links, rounds, schedules
+    from app.accounts.roster import import_roster
+    from app.board import conversations
+    from app.delivery import schedules
     from app.models import Person, Theme
-    from app.roster import import_roster
+    from app.pulse import open_links, rounds
     from tests.conftest import close_with_answers, roster_csv
     with staff_app.app_context():
         import_roster(roster_csv({"Acme/Platform": 12}) + "hr@acme.test,Hana,Acme,hr,\n")
         closed = close_with_answers(rounds.open_round("weekly", "Acme", 5, 5),
                                     {"Acme/Platform": 6})
         hr = Person.by_email("hr@acme.test")
-        from app import accounts
-        accounts.set_password(hr, STAFF_PASSWORD)
+        from app.accounts import credentials
+        credentials.set_password(hr, STAFF_PASSWORD)
         thread = conversations.open_thread(hr, closed, Theme.get_by_id("workload"),
                                            closed.team, "We hear you.", "acknowledged")
         link = open_links.create("Acme", "Poster", hr)
@@ -251,13 +253,13 @@ def test_a_nul_in_the_sign_in_email_is_refused_with_a_sentence(client):
 
 
 def test_a_second_factor_code_in_unicode_digits_is_refused_not_a_500(app, make_staff):
-    from app import accounts
+    from app.accounts import credentials
     from tests.conftest import sign_in as password_step
     leader = make_staff()
     with app.app_context():
         import pyotp
-        secret = accounts.new_totp_secret()
-        accounts.enrol_totp(leader, secret, pyotp.TOTP(secret).now())
+        secret = credentials.new_totp_secret()
+        credentials.enrol_totp(leader, secret, pyotp.TOTP(secret).now())
     client = app.test_client()
     assert password_step(client, leader, follow=False).headers["Location"] == "/signin/code"
     page = client.get("/signin/code").get_data(as_text=True)
@@ -291,7 +293,8 @@ def test_bidi_and_control_characters_are_refused_in_what_staff_write(world, char
 
 @pytest.mark.parametrize("character", BIDI_AND_C1)
 def test_bidi_and_control_characters_are_refused_in_a_hide_reason(world, character):
-    from app import conversations, keys
+    from app.board import conversations
+    from app.crypto import keys
     from app.models import Person, Post
     with world["client"].application.app_context():
         post = conversations.reply(Person.get_by_id(world["hr"].id), world["thread"],
@@ -315,13 +318,13 @@ def test_bidi_and_control_characters_are_refused_in_a_pulse_comment(client, puls
 
 @pytest.mark.parametrize("character", BIDI_AND_C1 + ["\x01"])
 def test_the_business_rule_refuses_the_same_characters_in_comments(app, make_round, character):
-    from app import pulses
+    from app.pulse import answering
     from tests.conftest import full_scores
     round_ = make_round()
     invitation = invitations_of(round_)[0]
-    with pytest.raises(pulses.AnswerError, match="cannot be stored"):
-        pulses.record_answers(invitation, full_scores(round_), {"one_thing": f"a{character}b"},
-                              False, batch_size=5)
+    with pytest.raises(answering.AnswerError, match="cannot be stored"):
+        answering.record_answers(invitation, full_scores(round_), {"one_thing": f"a{character}b"},
+                                 False, batch_size=5)
     assert_nothing_stored()
 
 

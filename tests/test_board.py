@@ -4,8 +4,10 @@ from datetime import timedelta
 
 import pytest
 
-from app import audit, board, conversations, keys, plaintext, reactions
-from app.conversations import Conflict, ConversationError, NotAllowed, NotFound
+from app.accounts import audit
+from app.board import conversations, listing, plaintext, reactions
+from app.board.conversations import Conflict, ConversationError, NotAllowed, NotFound
+from app.crypto import keys
 from app.models import (
     AuditEntry, Person, Post, ReactionMark, Team, Theme, Thread, ThreadEvent, utcnow)
 from app.models.board import ReactionKey
@@ -38,7 +40,7 @@ def test_a_leader_answers_a_theme_and_the_board_knows_how_fast(thread, two_teams
                                   Theme.get_by_id("workload"), two_teams["platform"], "Again",
                                   "planned")
     assert repeat.value.thread.id == thread.id
-    [row] = board.response_times([fresh(thread)])
+    [row] = listing.response_times([fresh(thread)])
     assert row.median_days == 2 and row.threads == 1
 
 
@@ -108,7 +110,7 @@ def test_a_sealed_reply_copied_into_another_row_does_not_open(thread):
     first = conversations.reply(employee, fresh(thread), "first", True, keys.current())
     second = conversations.reply(employee, fresh(thread), "second", True, keys.current())
     Post.update(sealed=Post.get_by_id(first.id).sealed).where(Post.id == second.id).execute()
-    from app.blobs import BlobError
+    from app.crypto.blobs import BlobError
     with pytest.raises(BlobError):
         conversations.posts_of(fresh(thread), keys.current())
 
@@ -222,7 +224,7 @@ def test_who_sees_which_thread(thread, two_teams):  # noqa: F811
         hr, two_teams["round"], Theme.get_by_id("recognition"), Team.by_path("Acme"),
         "Recognition, company-wide", "planned")
     platform, sales = member_of("Acme/Platform"), member_of("Acme/Sales")
-    seen = {p: {t.id for t in board.visible_threads(p)}
+    seen = {p: {t.id for t in listing.visible_threads(p)}
             for p in (platform, sales, two_teams["sales_lead"], hr)}
     assert seen[platform] == {thread.id, organisation.id}
     assert seen[sales] == {organisation.id}
@@ -230,19 +232,19 @@ def test_who_sees_which_thread(thread, two_teams):  # noqa: F811
     assert seen[hr] == {thread.id, organisation.id}
     with pytest.raises(NotFound):
         conversations.reply(sales, fresh(thread), "Let me in", False, keys.current())
-    assert {t.id for t in board.visible_threads(platform, status="planned")} == {organisation.id}
-    assert {t.id for t in board.visible_threads(platform, theme_key="workload")} == {thread.id}
+    assert {t.id for t in listing.visible_threads(platform, status="planned")} == {organisation.id}
+    assert {t.id for t in listing.visible_threads(platform, theme_key="workload")} == {thread.id}
 
 
 def test_themes_awaiting_a_reply_leave_once_answered(two_teams):  # noqa: F811
-    from app import dashboard
+    from app.results import dashboard
     view = dashboard.build_view(two_teams["round"], two_teams["platform"], 5, 10)
-    waiting = {theme.key for theme, _what in board.awaiting(view)}
+    waiting = {theme.key for theme, _what in listing.awaiting(view)}
     assert "workload" in waiting
     conversations.open_thread(two_teams["platform_lead"], two_teams["round"],
                               Theme.get_by_id("workload"), two_teams["platform"], "On it",
                               "planned")
-    assert "workload" not in {theme.key for theme, _what in board.awaiting(view)}
+    assert "workload" not in {theme.key for theme, _what in listing.awaiting(view)}
 
 
 def test_the_median_response_time_per_round(two_teams):  # noqa: F811
@@ -250,16 +252,16 @@ def test_the_median_response_time_per_round(two_teams):  # noqa: F811
     for days, key in ((1, "workload"), (4, "recognition"), (10, "growth")):
         conversations.open_thread(lead, round_, Theme.get_by_id(key), two_teams["platform"],
                                   "Answer", "acknowledged", now=round_.closed_at + timedelta(days=days))
-    [row] = board.response_times(board.visible_threads(lead))
+    [row] = listing.response_times(listing.visible_threads(lead))
     assert row.threads == 3 and row.median_days == 4
 
 
 def test_the_summary_shows_only_figures_that_pass(thread, two_teams):  # noqa: F811
-    shown = board.summary(fresh(thread), 5, 10)
+    shown = listing.summary(fresh(thread), 5, 10)
     # 11 of 12 answered: the figures show, the count does not (it would say who did not).
     assert shown.card.now.answers is None and shown.card.now.at_least == 5
     assert shown.comments is not None
-    hidden = board.summary(fresh(thread), 12, 12)
+    hidden = listing.summary(fresh(thread), 12, 12)
     assert hidden.card.now.suppressed and hidden.comments is None
 
 
@@ -290,7 +292,7 @@ def test_activity_orders_the_board(thread, two_teams):  # noqa: F811
         two_teams["platform_lead"], two_teams["round"], Theme.get_by_id("growth"),
         two_teams["platform"], "Growth", "planned", now=utcnow() + timedelta(days=1))
     lead = two_teams["platform_lead"]
-    assert [t.id for t in board.visible_threads(lead)][:2] == [later.id, thread.id]
+    assert [t.id for t in listing.visible_threads(lead)][:2] == [later.id, thread.id]
     conversations.reply(lead, fresh(thread), "News", False, keys.current(),
                         now=utcnow() + timedelta(days=2))
-    assert [t.id for t in board.visible_threads(lead)][:2] == [thread.id, later.id]
+    assert [t.id for t in listing.visible_threads(lead)][:2] == [thread.id, later.id]

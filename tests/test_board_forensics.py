@@ -13,7 +13,9 @@ from datetime import timedelta
 import psycopg
 import pytest
 
-from app import accounts, conversations, keys, reactions
+from app.accounts import credentials
+from app.board import conversations, reactions
+from app.crypto import keys
 from app.db import db, is_sqlite
 from app.models import Person, Team, Thread, utcnow
 from app.views import limits
@@ -189,8 +191,8 @@ def sign_in_and_reply_anonymously(thread, people):  # noqa: F811
     keyring = keys.current()
     for n, person in enumerate(people):
         moment = DAY + timedelta(minutes=7 * n, seconds=n)
-        token = accounts.create_sign_in_link(person, 15, now=moment - timedelta(minutes=1))
-        accounts.redeem_sign_in_link(token, now=moment)
+        token = credentials.create_sign_in_link(person, 15, now=moment - timedelta(minutes=1))
+        credentials.redeem_sign_in_link(token, now=moment)
         conversations.reply(person, Thread.get_by_id(thread.id), f"Reply {n}", True, keyring,
                             now=moment + timedelta(seconds=40))
 
@@ -236,11 +238,11 @@ def seconds_kept(monkeypatch):
     from app.models import SignInLink
 
     def redeem(token, now=None):
-        person = accounts.check_sign_in_link(token, now)
+        person = credentials.check_sign_in_link(token, now)
         SignInLink.update(used_at=now).where(
             SignInLink.token_hash == hashlib.sha256(token.encode()).hexdigest()).execute()
         return person
-    monkeypatch.setattr(accounts, "redeem_sign_in_link", redeem)
+    monkeypatch.setattr(credentials, "redeem_sign_in_link", redeem)
 
 
 @pytest.mark.parametrize("weakened", [False, True])
@@ -318,7 +320,7 @@ def test_the_next_day_sign_in_links_no_longer_line_up_with_replies(app, thread, 
     order of sign-ins: on the day itself it names every replier (stated in
     docs/board.md). The next day's first board page deletes the used links."""
     if weakened:
-        monkeypatch.setattr(accounts, "forget_used_links", lambda now=None: 0)
+        monkeypatch.setattr(credentials, "forget_used_links", lambda now=None: 0)
     people = platform_employees()[:10]
     random.Random(7).shuffle(people)
     sign_in_and_reply_anonymously(thread, people)

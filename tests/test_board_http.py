@@ -219,7 +219,7 @@ def test_from_the_pulse_to_the_board(app, make_round):
 
 
 def test_a_leaders_pulse_link_does_not_sign_them_in(app, make_round, make_staff):
-    from app import rounds
+    from app.pulse import rounds
     from tests.conftest import invitations_of, open_pulse
     make_staff(team="Acme/Platform", leads="Acme/Platform", name="Lea Der")
     round_ = make_round({"Acme/Platform": 6})

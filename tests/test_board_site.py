@@ -6,7 +6,8 @@ from html.parser import HTMLParser
 
 import pytest
 
-from app import conversations, keys
+from app.board import conversations
+from app.crypto import keys
 from app.models import Person, Team, Theme
 from tests.test_dashboard import two_teams  # noqa: F401 (a fixture)
 

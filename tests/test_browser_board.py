@@ -2,7 +2,7 @@
 reads it, replies anonymously and reacts, in place; the leader sees the reply arrive."""
 import pytest
 
-from app import accounts
+from app.accounts import credentials
 from app.models import Person
 from tests.browser_support import DESKTOP, PHONE, chromium, live_server
 from tests.conftest import build_app
@@ -37,8 +37,8 @@ def test_a_leader_answers_and_an_employee_replies_on_a_phone(app, two_teams, tmp
     with app.app_context():
         employee = Person.get(Person.role == "employee",
                               Person.team == two_teams["platform"].id)
-        leader_token = accounts.create_sign_in_link(leader, 15)
-        employee_token = accounts.create_sign_in_link(employee, 15)
+        leader_token = credentials.create_sign_in_link(leader, 15)
+        employee_token = credentials.create_sign_in_link(employee, 15)
     with live_server(app) as server, chromium() as browser:
         desk = watched(browser.new_context(viewport=DESKTOP))
         sign_in_by_link(desk, server, leader_token)

@@ -1,7 +1,7 @@
 """A leader signs in with a one-time link and reads the themes, on a phone and a desktop."""
 import pytest
 
-from app import accounts
+from app.accounts import credentials
 from tests.browser_support import DESKTOP, PHONE, chromium, live_server
 from tests.conftest import build_app
 from tests.test_dashboard import two_teams  # noqa: F401 (a fixture)
@@ -27,7 +27,7 @@ def test_a_leader_signs_in_with_a_link_reads_the_dashboard_and_opens_a_theme(
         app, browser, two_teams, screen, tmp_path):  # noqa: F811
     leader = two_teams["platform_lead"]
     with app.app_context():
-        token = accounts.create_sign_in_link(leader, 15)
+        token = credentials.create_sign_in_link(leader, 15)
     if screen == "phone":
         context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
     else:

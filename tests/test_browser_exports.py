@@ -3,7 +3,7 @@ import csv
 
 import pytest
 
-from app import accounts
+from app.accounts import credentials
 from app.models import AuditEntry
 from tests.browser_support import DESKTOP, chromium, live_server
 from tests.conftest import build_app
@@ -21,7 +21,7 @@ def app(tmp_path):
 
 def test_hr_downloads_the_themes_of_a_round_for_excel(app, two_teams, tmp_path):  # noqa: F811
     with app.app_context():
-        token = accounts.create_sign_in_link(two_teams["hr"], 15)
+        token = credentials.create_sign_in_link(two_teams["hr"], 15)
     with chromium() as browser, live_server(app) as server:
         page = browser.new_context(viewport=DESKTOP, accept_downloads=True).new_page()
         problems = []

@@ -2,8 +2,8 @@
 (nothing is scanned: the page opens the QR code's address)."""
 import pytest
 
-from app import open_links, rounds
 from app.models import Participation, PendingAnswer
+from app.pulse import open_links, rounds
 from tests.browser_support import chromium, live_server, weigh
 from tests.test_browser import FIRST_LOAD_BUDGET, answer_everything
 

@@ -4,7 +4,7 @@ import subprocess
 import sys
 from datetime import timedelta
 
-from app import accounts
+from app.accounts import credentials
 from app.models import (
     Invitation, Participation, PendingAnswer, Person, Round, Team, TeamLead, utcnow)
 from tests.conftest import BASE_URL, PROJECT_DIR, answer, invitations_of, roster_csv
@@ -175,8 +175,9 @@ def test_demo_prints_leader_and_hr_sign_in_links_valid_a_day(runner, client):
     output = runner.invoke(args=["demo"]).output
     leader_url = output.split("leader: ")[1].split()[0]
     hr_url = output.split("hr: ")[1].split()[0]
-    from app.models import SignInLink, utcnow
     from datetime import timedelta
+
+    from app.models import SignInLink, utcnow
     for link in SignInLink.select():
         assert link.expires_at > utcnow() + timedelta(hours=23, minutes=59)
     client.get(leader_url.removeprefix(BASE_URL))
@@ -194,7 +195,7 @@ def test_login_link_prints_a_one_time_link(runner, make_people):
     employee = Person.select().where(Person.role == "employee").first()
     board = runner.invoke(args=["login-link", employee.email])
     assert board.exit_code == 0 and board.output.startswith(f"{BASE_URL}/signin/link/")
-    accounts.set_active(employee, False)
+    credentials.set_active(employee, False)
     refused = runner.invoke(args=["login-link", employee.email])
     assert refused.exit_code != 0 and "disabled" in refused.output
     unknown = runner.invoke(args=["login-link", "nobody@lumen.example"])
@@ -203,25 +204,24 @@ def test_login_link_prints_a_one_time_link(runner, make_people):
 
 def test_accounts_disable_and_enable(runner):
     runner.invoke(args=["demo"])
-    from app import accounts
+    from app.accounts import credentials
     assert "is disabled" in runner.invoke(args=["accounts", "disable",
                                                 "priya.nair@lumen.example"]).output
-    assert not accounts.can_sign_in(Person.by_email("priya.nair@lumen.example"))
+    assert not credentials.can_sign_in(Person.by_email("priya.nair@lumen.example"))
     assert "is enabled" in runner.invoke(args=["accounts", "enable",
                                                "priya.nair@lumen.example"]).output
-    assert accounts.can_sign_in(Person.by_email("priya.nair@lumen.example"))
+    assert credentials.can_sign_in(Person.by_email("priya.nair@lumen.example"))
 
 
 def test_accounts_reset_mfa_forgets_the_authenticator(runner):
     runner.invoke(args=["demo"])
-    from app import accounts
-    from app.models import RecoveryCode
+    from app.accounts import credentials
+    from app.models import RecoveryCode, utcnow
     from tests.test_accounts import enrol
-    from app.models import utcnow
     person = Person.by_email("priya.nair@lumen.example")
     enrol(person, utcnow())
     result = runner.invoke(args=["accounts", "reset-mfa", person.email])
     assert result.exit_code == 0 and "set one up" in result.output
     person = Person.by_email(person.email)
     assert not person.mfa_enrolled and RecoveryCode.select().count() == 0
-    assert accounts.can_sign_in(person)
+    assert credentials.can_sign_in(person)

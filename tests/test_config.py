@@ -33,7 +33,7 @@ def test_with_nothing_set_everything_lives_in_the_instance_folder(tmp_path):
     from types import SimpleNamespace
 
     from app import _fill_instance_defaults
-    from app.settings import DEFAULTS
+    from app.config import DEFAULTS
 
     def fresh():
         return SimpleNamespace(config=dict(DEFAULTS), instance_path=str(tmp_path / "instance"),
@@ -79,9 +79,9 @@ def database_files(directory):
 @pytest.mark.sqlite
 def test_a_new_database_and_its_companions_are_readable_by_their_owner_only(
         tmp_path, usual_umask):
-    from app import rounds
+    from app.accounts.roster import import_roster
     from app.db import db
-    from app.roster import import_roster
+    from app.pulse import rounds
     from tests.conftest import answer, invitations_of, roster_csv
     app = build_app(tmp_path)
     with app.app_context():  # a submission: the writers' lock, the pending keys' file
@@ -112,7 +112,7 @@ def test_a_database_left_world_readable_is_narrowed_at_start_up(tmp_path, usual_
 
 def test_files_other_than_sqlite_are_left_alone(tmp_path):
     from app.db import database_from_url
-    from app.files import private_database_files
+    from app.db_files import private_database_files
     private_database_files(database_from_url("postgresql://x@127.0.0.1/heard_nothing"))
     private_database_files(database_from_url("sqlite:///:memory:"))
     assert list(tmp_path.iterdir()) == []

@@ -4,8 +4,10 @@ from datetime import timedelta
 
 import pytest
 
-from app import dashboard, rounds, scope
+from app.accounts import scope
 from app.models import Team, Theme, utcnow
+from app.pulse import rounds
+from app.results import dashboard
 from tests.conftest import answer, build_app, close_with_answers, invitations_of, sign_in
 
 T0 = utcnow() - timedelta(days=30)
@@ -229,7 +231,7 @@ def test_a_group_too_small_gets_the_suppressed_view_with_the_reason(app, make_ro
 
 def test_a_large_group_is_summed_from_the_whole_round_like_a_small_one(app, make_round,
                                                                         monkeypatch):
-    from app import aggregates
+    from app.results import aggregates
     round_ = make_round({"Acme/Platform": 8, "Acme/Sales": 8}, now=T0)
     round_ = close_with_answers(round_, {"Acme/Platform": 6, "Acme/Sales": 7}, now=T0)
     acme = Team.by_path("Acme").id
@@ -243,8 +245,8 @@ def test_a_large_group_is_summed_from_the_whole_round_like_a_small_one(app, make
 
 
 def test_a_new_worker_reads_the_stored_snapshot_and_sees_the_same(app, make_round):
-    from app import aggregates
     from app.models import RoundSnapshot
+    from app.results import aggregates
     round_ = make_round({"Acme/Platform": 12, "Acme/Sales": 8}, now=T0)
     round_ = close_with_answers(round_, {"Acme/Platform": 10, "Acme/Sales": 3},
                                 comment="Too many meetings", now=T0)
@@ -263,8 +265,8 @@ def test_a_new_worker_reads_the_stored_snapshot_and_sees_the_same(app, make_roun
 
 
 def test_a_snapshot_is_replaced_when_the_round_changes(app, make_round):
-    from app import aggregates
     from app.models import RoundSnapshot
+    from app.results import aggregates
     round_ = make_round({"Acme/Platform": 16}, now=T0)
     for invitation in invitations_of(round_)[:10]:  # 10 waiting: 5 released
         answer(invitation, now=T0)
@@ -323,7 +325,7 @@ def platform_within_acme(app, make_round, make_staff):
     """The audit's F9 case: Platform's 12 respondents and Sales' 6 all commented on
     workload. Both groups pass k, only Acme (18) and Platform (12) pass k_comments, and
     Acme minus Platform would count Sales' 6 comments."""
-    from app import conversations
+    from app.board import conversations
     round_ = make_round({"Acme/Platform": 12, "Acme/Sales": 12}, now=T0)
     round_ = close_with_answers(round_, {"Acme/Platform": 12, "Acme/Sales": 6},
                                 comment="The deadline pressure is too much", now=T0)

@@ -21,10 +21,11 @@ from urllib.parse import urlencode
 
 import pytest
 
-from app import links, rounds
+from app.accounts.roster import import_roster
+from app.crypto import links
 from app.db import db
 from app.models import Invitation, Participation, PendingAnswer, Round, TeamTally
-from app.roster import import_roster
+from app.pulse import rounds
 from tests.conftest import PROJECT_DIR, SURVEYS_DIR, build_app, full_scores, roster_csv
 
 TEAMS = {"Acme/Floor": 100, "Acme/Yard": 100}

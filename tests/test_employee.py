@@ -3,8 +3,8 @@ from datetime import timedelta
 
 import pytest
 
-from app import pulses, rounds
 from app.models import Participation, PendingAnswer, Round, utcnow
+from app.pulse import answering, rounds
 from tests.conftest import (
     answer, csrf_token, form_answers, invitations_of, open_pulse, personal_path)
 
@@ -211,7 +211,7 @@ def test_an_unexpected_error_gets_a_calm_500_and_a_log_without_its_message(
     def broken(*_args, **_kwargs):
         raise RuntimeError(SECRET)  # the message, not this line, is what must not be logged
 
-    monkeypatch.setattr(pulses, "record_answers", broken)
+    monkeypatch.setattr(answering, "record_answers", broken)
     response = client.post("/pulse", data=form_answers(round_, csrf_token=csrf_token(html)))
     assert response.status_code == 500
     assert "Something went wrong on our side" in response.get_data(as_text=True)

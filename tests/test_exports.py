@@ -8,7 +8,8 @@ from datetime import timedelta
 
 import pytest
 
-from app import exports, keys, spreadsheet
+from app.crypto import keys
+from app.exports import files, spreadsheet
 from app.models import AuditEntry, Comment, Round, Team, Theme, utcnow
 from app.models.org import normalise_path
 from tests.conftest import answer, build_app, close_with_answers, invitations_of
@@ -29,9 +30,9 @@ def app(tmp_path):
 
 def download(kind="themes", actor=None, excel=False, k=5, k_comments=10, **filters):
     """(Export, the file's bytes) for filters as a person types them."""
-    selection = exports.choose(**filters)
-    export = exports.start(kind, selection, actor, k, k_comments, keyring=keys.current(),
-                           excel=excel)
+    selection = files.choose(**filters)
+    export = files.start(kind, selection, actor, k, k_comments, keyring=keys.current(),
+                         excel=excel)
     return export, b"".join(export.chunks)
 
 
@@ -52,7 +53,7 @@ def row(rows, path, theme):
 def test_one_row_per_round_team_and_theme_with_plain_numbers(two_teams):  # noqa: F811
     export, raw = download()
     rows = parse(raw)
-    assert tuple(rows[0]) == exports.THEME_HEADER
+    assert tuple(rows[0]) == files.THEME_HEADER
     assert raw.startswith(b"round,round_closed,team_path,")  # no byte-order mark by default
     themes = {r["theme"] for r in rows}
     assert {"Workload", "Engagement"} <= themes
@@ -220,23 +221,23 @@ def test_a_team_limits_the_rows_to_its_subtree(two_teams):  # noqa: F811
     ({"round_id": "1", "since": "2026-01-01"}, 422, "Choose one round or a range of dates"),
 ])
 def test_bad_filters_are_refused_with_a_reason(two_teams, filters, status, message):  # noqa: F811
-    with pytest.raises(exports.ExportError) as refused:
-        exports.choose(**filters)
+    with pytest.raises(files.ExportError) as refused:
+        files.choose(**filters)
     assert refused.value.status == status and message in str(refused.value)
 
 
 def test_a_round_still_open_or_outside_the_team_is_refused(two_teams, make_round):  # noqa: F811
     open_round = make_round({"Acme/Ops": 6}, scope="Acme/Ops", now=utcnow())
-    with pytest.raises(exports.ExportError, match="is still open"):
-        exports.choose(round_id=str(open_round.id))
+    with pytest.raises(files.ExportError, match="is still open"):
+        files.choose(round_id=str(open_round.id))
     sales_only = make_round({}, scope="Acme/Sales", now=T0)
     sales_only = close_with_answers(sales_only, {"Acme/Sales": 5}, now=T0)
-    with pytest.raises(exports.ExportError, match="did not ask anyone in Acme/Platform"):
-        exports.choose(round_id=str(sales_only.id), team_path="Acme/Platform")
+    with pytest.raises(files.ExportError, match="did not ask anyone in Acme/Platform"):
+        files.choose(round_id=str(sales_only.id), team_path="Acme/Platform")
 
 
 def test_threads_add_their_status_response_time_replies_and_reactions(thread):  # noqa: F811
-    from app import conversations, reactions
+    from app.board import conversations, reactions
     from app.models import Person
     person = Person.get(Person.email == thread.author.email)
     post = conversations.reply(person, thread, "Thanks", False, keys.current())
@@ -251,12 +252,12 @@ def test_threads_add_their_status_response_time_replies_and_reactions(thread):  
 
 
 def test_comments_are_off_unless_allowed_and_only_for_hr(make_staff, app):
-    with pytest.raises(exports.NotAllowed, match="HEARD_ALLOW_COMMENT_EXPORT"):
-        exports.may_export_comments(make_staff(role="hr"), False)
-    with pytest.raises(exports.NotAllowed, match="Only HR"):
-        exports.may_export_comments(make_staff(role="admin"), True)
-    exports.may_export_comments(make_staff(role="hr", name="Other HR"), True)
-    exports.may_export_comments(None, True)  # the operator, on the command line
+    with pytest.raises(files.NotAllowed, match="HEARD_ALLOW_COMMENT_EXPORT"):
+        files.may_export_comments(make_staff(role="hr"), False)
+    with pytest.raises(files.NotAllowed, match="Only HR"):
+        files.may_export_comments(make_staff(role="admin"), True)
+    files.may_export_comments(make_staff(role="hr", name="Other HR"), True)
+    files.may_export_comments(None, True)  # the operator, on the command line
 
 
 def test_comments_name_only_groups_of_k_comments_and_never_an_author(app, make_round):
@@ -271,7 +272,7 @@ def test_comments_name_only_groups_of_k_comments_and_never_an_author(app, make_r
     close_with_answers(round_, {}, now=T0)
     export, raw = download("comments")
     comments = parse(raw)
-    assert tuple(comments[0]) == exports.COMMENT_HEADER
+    assert tuple(comments[0]) == files.COMMENT_HEADER
     assert {r["team_path"] for r in comments} == {"Acme"}
     assert len(comments) == export.rows == sum(
         int(r["comments"]) for r in themes_csv() if r["team_path"] == "Acme")
@@ -285,18 +286,18 @@ def test_no_comments_above_the_threshold_is_a_refusal_not_an_empty_file(app, mak
     for invitation in invitations_of(round_)[:6]:
         answer(invitation, comment="Deadline pressure", now=T0)
     close_with_answers(round_, {}, now=T0)
-    with pytest.raises(exports.ExportError, match="at least 10 respondents"):
+    with pytest.raises(files.ExportError, match="at least 10 respondents"):
         download("comments")
 
 
 def test_comments_are_read_in_pages_each_exactly_once(app, make_round, monkeypatch):
-    monkeypatch.setattr(exports, "COMMENTS_PER_QUERY", 3)
+    monkeypatch.setattr(files, "COMMENTS_PER_QUERY", 3)
     monkeypatch.setattr(spreadsheet, "ROWS_PER_CHUNK", 4)
     round_ = make_round({"Acme/Platform": 12, "Acme/Sales": 12}, now=T0)
     for n, invitation in enumerate(invitations_of(round_)):
         answer(invitation, comment=f"comment {n} about deadline stress", now=T0)
     close_with_answers(round_, {}, now=T0)
-    export = exports.start("comments", exports.choose(), None, 5, 10, keyring=keys.current())
+    export = files.start("comments", files.choose(), None, 5, 10, keyring=keys.current())
     chunks = list(export.chunks)
     comments = parse(b"".join(chunks))
     assert len(chunks) > 5  # written as they are read, not all at once
@@ -307,10 +308,10 @@ def test_comments_are_read_in_pages_each_exactly_once(app, make_round, monkeypat
 
 def test_every_export_is_in_the_audit_log_with_its_filters_and_rows(two_teams):  # noqa: F811
     hr = two_teams["hr"]
-    selection = exports.choose(team_path="Acme/Sales", since="2020-01-01")
-    export = exports.start("themes", selection, hr, 5, 10, excel=True)
+    selection = files.choose(team_path="Acme/Sales", since="2020-01-01")
+    export = files.start("themes", selection, hr, 5, 10, excel=True)
     [entry] = AuditEntry.select().where(AuditEntry.action == "export_themes")
-    from app import audit
+    from app.accounts import audit
     assert entry.actor_id == hr.id and entry.subject == export.filename
     assert audit.details(entry) == {"rows": export.rows, "excel": True, "team": "Acme/Sales",
                                     "since": "2020-01-01", "until": None, "round": None}
@@ -323,6 +324,6 @@ def test_a_shredded_round_has_no_comments_left_to_export(app, make_round):
         answer(invitation, comment="Deadline pressure", now=T0)
     round_ = close_with_answers(round_, {}, now=T0)
     keys.destroy_data_key(round_.data_key)
-    with pytest.raises(exports.ExportError, match="No comment of these rounds may be exported"):
+    with pytest.raises(files.ExportError, match="No comment of these rounds may be exported"):
         download("comments")
     assert row(themes_csv(), "Acme", "Workload")["mean_score"] != ""  # figures stay

@@ -6,8 +6,8 @@ import pytest
 
 from app.models import AuditEntry
 from tests.conftest import build_app, csrf_token, sign_in, sign_in_by_link
-from tests.test_dashboard import ops_with_warehouse, platform_within_acme  # noqa: F401
 from tests.test_dashboard import two_teams  # noqa: F401 (a fixture)
+from tests.test_dashboard import ops_with_warehouse, platform_within_acme  # noqa: F401
 from tests.test_exports import parse
 
 

@@ -13,7 +13,7 @@ import pytest
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from app import blobs
+from app.crypto import blobs
 from tests import forensic_scenario as scenario
 from tests.forensic_scenario import K
 

@@ -5,8 +5,8 @@ reader against SQL (same rows), against the file format (physical order, free sp
 accounting) and against known leaks (deleted rows in free space, stale WAL frames).
 """
 import ctypes
-import datetime
 import ctypes.util
+import datetime
 import os
 import random
 import shutil

@@ -14,10 +14,13 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from app import accounts, conversations, open_links, rounds, schedules
+from app.accounts import credentials
+from app.accounts.roster import import_roster
+from app.board import conversations
 from app.db import db
+from app.delivery import schedules
 from app.models import Person, Theme
-from app.roster import import_roster
+from app.pulse import open_links, rounds
 from app.views import params
 from tests.conftest import (
     CSRF_PATTERN, STAFF_PASSWORD, build_app, close_with_answers, invitations_of, open_pulse,
@@ -115,7 +118,7 @@ def world(tmp_path):
 def _staff(role, leads=""):
     email = f"{role}@acme.test"
     import_roster(f"email,name,team,role,leads\n{email},The {role},Acme,{role},{leads}\n")
-    accounts.set_password(Person.by_email(email), STAFF_PASSWORD)
+    credentials.set_password(Person.by_email(email), STAFF_PASSWORD)
     return Person.by_email(email)
 
 

@@ -4,7 +4,8 @@ import stat
 
 import pytest
 
-from app import StartupError, create_app, keys
+from app import StartupError, create_app
+from app.crypto import keys
 from app.models import DataKey
 from tests.conftest import answer, build_app, invitations_of
 

@@ -5,10 +5,13 @@ from datetime import timedelta
 
 import pytest
 
-from app import StartupError, links, outbox, rounds
+from app import StartupError
+from app.accounts.roster import import_roster
+from app.crypto import links
 from app.db import db
+from app.delivery import outbox
 from app.models import MailBounce, OutboxMail, Participation, Person, utcnow
-from app.roster import import_roster
+from app.pulse import rounds
 from tests.conftest import BASE_URL, answer, build_app, invitations_of, roster_csv
 from tests.mail_support import (  # noqa: F401 (smtp is a fixture)
     free_port, html_of, run_tick, smtp, smtp_config, smtp_server, text_of)

@@ -4,11 +4,11 @@ import re
 
 import pytest
 
-from app import open_links, rounds
+from app.accounts.roster import import_roster
 from app.db import db
 from app.models import (
     AuditEntry, Comment, OpenLink, Participation, PendingAnswer, Response, TeamTally)
-from app.roster import import_roster
+from app.pulse import open_links, rounds
 from tests.conftest import (
     answer, build_app, csrf_token, form_answers, invitations_of, roster_csv, sign_in)
 
@@ -138,7 +138,7 @@ def test_someone_answers_through_the_poster_anonymously(app, link, round_):
         assert Participation.select().count() == 0  # nobody to record
         assert PendingAnswer.select().count() == 1
         # Warehouse has 3 people invited and Ops none of its own, so the answer waits
-        # at Acme, where theirs do (app.rounds.counting_teams).
+        # at Acme, where theirs do (app.pulse.rounds.counting_teams).
         assert PendingAnswer.get().team.path == "Acme"
     # The comment, released at the close with four answers of the same group (a pool
     # never goes out under k), carries no author.
@@ -235,7 +235,7 @@ def test_the_pulse_pages_need_the_posters_session(app):
 
 
 def test_a_personal_link_token_does_not_open_as_a_poster(app, link, round_):
-    from app import links
+    from app.crypto import links
     from tests.conftest import invitations_of
     with app.app_context():
         token = links.token_for(invitations_of(round_)[0].salt)

@@ -4,9 +4,11 @@ from datetime import timedelta
 
 import pytest
 
-from app import blobs, dashboard, pending_keys, pulses, releases, rounds
+from app.crypto import blobs, pending_keys
 from app.models import (
     AnswerCount, Comment, Participation, PendingAnswer, Question, Response, Team, TeamTally, utcnow)
+from app.pulse import answering, releases, rounds
+from app.results import dashboard
 from tests.conftest import answer, full_scores, invitations_of
 
 
@@ -77,7 +79,7 @@ def test_a_second_answer_of_the_same_person_is_refused(make_round):
     round_ = make_round()
     invitation = invitations_of(round_)[0]
     answer(invitation)
-    with pytest.raises(pulses.AlreadyAnswered):
+    with pytest.raises(answering.AlreadyAnswered):
         answer(invitation, value=1)
     assert PendingAnswer.select().count() == 1
 
@@ -85,7 +87,7 @@ def test_a_second_answer_of_the_same_person_is_refused(make_round):
 def test_answers_after_the_round_closes_are_refused(make_round):
     round_ = make_round(days=1)
     later = utcnow() + timedelta(days=2)
-    with pytest.raises(pulses.RoundClosed):
+    with pytest.raises(answering.RoundClosed):
         answer(invitations_of(round_)[0], now=later)
     assert Participation.select().count() == 0
 
@@ -99,8 +101,8 @@ def test_answers_after_the_round_closes_are_refused(make_round):
 def test_record_answers_checks_values_itself(make_round, scores, problem):
     round_ = make_round()
     values = dict(full_scores(round_), **scores)
-    with pytest.raises(pulses.AnswerError, match=problem):
-        pulses.record_answers(invitations_of(round_)[0], values, {}, False, batch_size=5)
+    with pytest.raises(answering.AnswerError, match=problem):
+        answering.record_answers(invitations_of(round_)[0], values, {}, False, batch_size=5)
     assert Participation.select().count() == 0
 
 
@@ -108,8 +110,8 @@ def test_a_missing_required_score_is_refused(make_round):
     round_ = make_round()
     values = full_scores(round_)
     del values["enps"]
-    with pytest.raises(pulses.AnswerError, match="needs an answer"):
-        pulses.record_answers(invitations_of(round_)[0], values, {}, False, batch_size=5)
+    with pytest.raises(answering.AnswerError, match="needs an answer"):
+        answering.record_answers(invitations_of(round_)[0], values, {}, False, batch_size=5)
 
 
 def test_closing_a_round_releases_the_remainder(make_round):
@@ -156,14 +158,14 @@ def test_released_answers_are_counted_per_value(make_round):
 
 def test_where_an_answer_counts_names_the_team_and_its_size(make_round):
     round_ = make_round({"Acme/Platform": 12})
-    counted = pulses.counted_in(invitations_of(round_)[0], 5)
+    counted = answering.counted_in(invitations_of(round_)[0], 5)
     assert (counted.team.path, counted.invited, counted.too_small) == ("Acme/Platform", 12, False)
 
 
 def test_a_small_team_is_told_its_answer_counts_in_the_parent(make_round):
     round_ = make_round({"Acme/Eng/Platform": 8, "Acme/Eng/Tiny": 2})
     tiny = [i for i in invitations_of(round_) if i.team.path == "Acme/Eng/Tiny"][0]
-    counted = pulses.counted_in(tiny, 5)
+    counted = answering.counted_in(tiny, 5)
     # Tiny's 2 go up; Acme/Eng has nobody of its own, so they reach Acme, which then
     # takes in Platform: a group of 2 would describe those 2 people (and Acme minus
     # Platform would single them out anyway).
@@ -186,11 +188,11 @@ def test_the_fast_invitation_lookup_matches_the_plain_query(make_round):
 
 
 def test_a_leader_in_a_parent_team_counts_with_the_whole_subtree(make_round):
-    from app.roster import import_roster
+    from app.accounts.roster import import_roster
     import_roster("email,name,team,role,leads\nlea@acme.test,Lea,Acme/Eng,leader,Acme/Eng\n")
     round_ = make_round({"Acme/Eng/Platform": 8})
     lea = [i for i in invitations_of(round_) if i.person.email == "lea@acme.test"][0]
-    counted = pulses.counted_in(lea, 5)
+    counted = answering.counted_in(lea, 5)
     # Lea alone is no group: her answers count with Platform's, at the top.
     assert (counted.team.path, counted.invited) == ("Acme/Eng", 9)
     assert counted.too_small and counted.shown_in.path == "Acme"
@@ -209,7 +211,7 @@ def test_two_sends_at_the_same_moment_record_one_answer(app, make_round):
         try:
             answer(invitation)
             outcomes.append("stored")
-        except pulses.AlreadyAnswered:
+        except answering.AlreadyAnswered:
             outcomes.append("refused")
         finally:
             db.close()  # this thread's own connection

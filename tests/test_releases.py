@@ -6,9 +6,10 @@ import stat
 
 import pytest
 
-from app import blobs, keys, pending_keys, releases, rounds
+from app.crypto import blobs, keys, pending_keys
 from app.db import db, is_sqlite
 from app.models import AnswerCount, Invitation, PendingAnswer, Response, Team, TeamTally
+from app.pulse import releases, rounds
 from tests.conftest import answer, invitations_of
 
 # The audit's organisation in small: a top team of two (the CEO and HR), a lead whose
@@ -117,10 +118,10 @@ def test_every_pending_answer_of_a_round_is_the_same_size(make_round, comment):
     """Whatever was written — nothing, two letters, the longest comment, Cyrillic,
     emoji, quotes and backslashes, line breaks — the sealed pending answer has one size, so its length
     neither matches a released comment nor marks one person out."""
-    from app import pulses
+    from app.pulse import answering
     round_ = make_round()
     answer(invitations_of(round_)[0], comment=comment)
-    expected = pulses.pending_size(round_.survey.current_questions())
+    expected = answering.pending_size(round_.survey.current_questions())
     overhead = 1 + 4 + blobs.NONCE_BYTES + 16
     assert len(PendingAnswer.get().sealed) == expected + overhead
 
@@ -179,7 +180,7 @@ def test_answers_sealed_before_pending_keys_existed_still_release(make_round):
 
 
 def test_an_answer_sent_as_the_round_closes_is_refused_not_left_behind(make_round):
-    from app import pulses
+    from app.pulse import answering
     round_ = make_round()
     invitations = invitations_of(round_)
     answer(invitations[0])
@@ -187,7 +188,7 @@ def test_an_answer_sent_as_the_round_closes_is_refused_not_left_behind(make_roun
     # The page was loaded (and the open check passed) before the close committed.
     late = Invitation.get_by_id(invitations[1].id)
     late.round.closed_at = None
-    with pytest.raises(pulses.RoundClosed):
+    with pytest.raises(answering.RoundClosed):
         answer(late)
     assert PendingAnswer.select().count() == 0
     from app.models import Participation

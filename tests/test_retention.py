@@ -4,7 +4,8 @@ from datetime import timedelta
 
 import pytest
 
-from app import blobs, keys, retention
+from app.accounts import retention
+from app.crypto import blobs, keys
 from app.models import (
     AuditEntry, Comment, MailBounce, OutboxMail, Round, SignInLink, TeamTally, utcnow)
 from tests.conftest import build_app, close_with_answers, invitations_of

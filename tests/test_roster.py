@@ -1,8 +1,8 @@
 """Roster import: all or nothing, errors by line, re-import updates by email."""
 import pytest
 
+from app.accounts.roster import RosterError, import_roster
 from app.models import Person, Team
-from app.roster import RosterError, import_roster
 
 GOOD = """email,name,team,role,leads
 ada@acme.test,Ada Lovelace,Acme/Engineering/Platform,employee,

@@ -5,7 +5,7 @@ from datetime import UTC
 
 import pytest
 
-from app.security import CONTENT_SECURITY_POLICY
+from app.views.security_headers import CONTENT_SECURITY_POLICY
 from tests.conftest import answer, invitations_of, open_pulse
 
 
@@ -137,7 +137,7 @@ def enrolled_leader(make_staff):
 
     import pyotp
 
-    from app import accounts
+    from app.accounts import credentials as accounts
     from app.models import Person, utcnow
     leader = make_staff()
     secret, now = accounts.new_totp_secret(), utcnow()
@@ -178,7 +178,7 @@ def test_a_code_of_unicode_digits_is_a_422_with_a_sentence(app, client, make_sta
     leader, _secret = enrolled_leader(make_staff)
     page = code_page(client, leader)
     response = client.post("/signin/code", data={"code": code, "csrf_token": csrf_token(page)})
-    # The form (app.staff_forms) or app.accounts.code_problem says it; either way a sentence.
+    # The form (app.views.forms.staff) or app.accounts.credentials.code_problem says it; either way a sentence.
     assert response.status_code == 422 and "A code " in response.get_data(as_text=True)
 
 

@@ -7,9 +7,9 @@ import time
 import pyotp
 import pytest
 
-from app import accounts, browser_sessions, security_events
+from app.accounts import browser_sessions, credentials, security_events
+from app.accounts.roster import import_roster
 from app.models import BrowserSession, Person, utcnow
-from app.roster import import_roster
 from tests.conftest import (
     build_app, csrf_token, invitations_of, open_pulse, post_form, sign_in, sign_in_by_link)
 
@@ -74,14 +74,14 @@ def test_a_link_only_session_never_opens_a_staff_page_whatever_the_role(
 
 def test_an_enrolled_leader_needs_the_second_factor_in_this_session(mfa_app, make_staff):
     leader = make_staff()
-    secret = accounts.new_totp_secret()
-    accounts.enrol_totp(leader, secret, pyotp.TOTP(secret).now())
+    secret = credentials.new_totp_secret()
+    credentials.enrol_totp(leader, secret, pyotp.TOTP(secret).now())
     client = mfa_app.test_client()
     assert sign_in(client, leader, follow=False).headers["Location"] == "/signin/code"
     with client.session_transaction() as state:  # a session that skipped the code
         assert "staff" not in state
     leader = Person.get_by_id(leader.id)
-    BrowserSession.create(id="f" * 32, person=leader.id, level=accounts.FIRST_FACTOR,
+    BrowserSession.create(id="f" * 32, person=leader.id, level=credentials.FIRST_FACTOR,
                           signed_in_on=utcnow().date(), created_on=utcnow().date())
     with client.session_transaction() as state:
         state.clear()
@@ -172,7 +172,7 @@ def test_signing_out_tells_the_browser_to_clear_the_site(app, client, make_staff
 
 def test_a_sign_in_link_lives_on_the_server_not_in_the_cookie(app, make_staff):
     leader = make_staff(password=None)
-    token = accounts.create_sign_in_link(leader, 15)
+    token = credentials.create_sign_in_link(leader, 15)
     browser, stranger = app.test_client(), app.test_client()
     browser.get(f"/signin/link/{token}")
     with browser.session_transaction() as state:
@@ -192,10 +192,10 @@ def test_rows_of_old_sessions_are_forgotten(app, make_staff):
     leader = make_staff(password=None)
     now = utcnow()
     browser_sessions.hold_sign_in_link("a-token", now=now - timedelta(days=1))
-    browser_sessions.start_session(leader, accounts.LINK_ONLY, "test", now=now - timedelta(days=2))
+    browser_sessions.start_session(leader, credentials.LINK_ONLY, "test", now=now - timedelta(days=2))
     assert browser_sessions.forget_old_sessions(now) == 2
-    browser_sessions.start_session(leader, accounts.LINK_ONLY, "test", now=now - timedelta(days=2))
-    kept = browser_sessions.start_session(leader, accounts.LINK_ONLY, "test", now=now)
+    browser_sessions.start_session(leader, credentials.LINK_ONLY, "test", now=now - timedelta(days=2))
+    kept = browser_sessions.start_session(leader, credentials.LINK_ONLY, "test", now=now)
     assert [row.id for row in BrowserSession.select()] == [kept]  # each sign-in tidies up
 
 
@@ -233,8 +233,8 @@ def test_sign_ins_failures_denials_and_csrf_are_logged_without_secrets(app, make
 def test_a_wrong_code_is_logged(mfa_app, make_staff, caplog):
     caplog.set_level(logging.INFO, logger=security_events.LOGGER)
     leader = make_staff()
-    secret = accounts.new_totp_secret()
-    accounts.enrol_totp(leader, secret, pyotp.TOTP(secret).now())
+    secret = credentials.new_totp_secret()
+    credentials.enrol_totp(leader, secret, pyotp.TOTP(secret).now())
     client = mfa_app.test_client()
     sign_in(client, leader, follow=False)
     page = client.get("/signin/code").get_data(as_text=True)
@@ -278,11 +278,12 @@ def test_a_password_session_cannot_replace_an_authenticator_set_up_since(mfa_app
     import re
 
     import pyotp
+
     from tests.conftest import STAFF_PASSWORD
     with mfa_app.app_context():
         import_roster("email,name,team,role,leads\nl@acme.test,Lea,Acme,leader,Acme\n")
         lea = Person.by_email("l@acme.test")
-        accounts.set_password(lea, STAFF_PASSWORD)
+        credentials.set_password(lea, STAFF_PASSWORD)
         lea = Person.get_by_id(lea.id)
     attacker, owner = mfa_app.test_client(), mfa_app.test_client()
     sign_in(attacker, lea, follow=False)
@@ -298,7 +299,7 @@ def test_a_password_session_cannot_replace_an_authenticator_set_up_since(mfa_app
     assert attacker.get("/themes").status_code in (302, 303)  # that session is over
     assert owner.get("/themes").status_code == 200
     with mfa_app.app_context():
-        assert accounts._totp_of(Person.get_by_id(lea.id)).secret == secret
+        assert credentials._totp_of(Person.get_by_id(lea.id)).secret == secret
 
 
 def test_a_made_up_sign_in_link_does_not_sign_anyone_out(app, make_staff):
@@ -315,7 +316,7 @@ def test_an_employees_session_is_unlabelled_unlogged_and_gone_the_next_day(
     import logging
     from datetime import timedelta
 
-    from app import tick
+    from app.delivery import tick
     round_ = make_round()
     client = app.test_client()
     with caplog.at_level(logging.INFO, logger="heard.security"):
@@ -326,6 +327,6 @@ def test_an_employees_session_is_unlabelled_unlogged_and_gone_the_next_day(
     assert [r for r in caplog.records if r.name == "heard.security"] == []
     with app.app_context():
         [row] = list(BrowserSession.select().where(BrowserSession.person.is_null(False)))
-        assert row.label == "" and row.level == accounts.LINK_ONLY
+        assert row.label == "" and row.level == credentials.LINK_ONLY
         tick.forget_past_days(utcnow() + timedelta(days=1))
         assert BrowserSession.select().where(BrowserSession.person.is_null(False)).count() == 0

@@ -8,7 +8,7 @@ from datetime import UTC
 import pyotp
 import pytest
 
-from app import accounts
+from app.accounts import credentials
 from app.models import Person, utcnow
 from tests.conftest import STAFF_PASSWORD, build_app, csrf_token, post_form, sign_in
 
@@ -55,7 +55,7 @@ def test_next_never_leads_off_the_site(client, make_staff):
 def test_a_sign_in_link_needs_the_confirm_button_and_works_once(app, client, make_staff):
     leader = make_staff(password=None)
     with app.app_context():
-        token = accounts.create_sign_in_link(leader, 15)
+        token = credentials.create_sign_in_link(leader, 15)
     opened = client.get(f"/signin/link/{token}")
     assert opened.status_code == 303 and opened.headers["Location"] == "/signin/link"
     for _ in range(2):  # a mail scanner opening the link spends nothing
@@ -126,7 +126,7 @@ def test_a_bad_password_change_says_why_and_changes_nothing(client, make_staff, 
     sign_in(client, leader)
     response = post_form(client, "/account/password", page="/account", data=fields)
     assert response.status_code == status and message in response.get_data(as_text=True)
-    assert accounts.authenticate(leader.email, STAFF_PASSWORD) is not None
+    assert credentials.authenticate(leader.email, STAFF_PASSWORD) is not None
 
 
 def test_disabling_an_account_ends_its_session(app, client, make_staff):
@@ -221,8 +221,8 @@ def password_step_of_an_enrolled_leader(mfa_app, make_staff):
     (client, first response, recovery codes)."""
     leader = make_staff()
     with mfa_app.app_context():
-        secret = accounts.new_totp_secret()
-        codes = accounts.enrol_totp(leader, secret, totp_now(secret))
+        secret = credentials.new_totp_secret()
+        codes = credentials.enrol_totp(leader, secret, totp_now(secret))
     client = mfa_app.test_client()
     return client, sign_in(client, leader, follow=False), codes
 
@@ -267,5 +267,5 @@ def test_new_recovery_codes_replace_the_old_ones(mfa_app, make_staff):
     fresh = re.findall(r"<code>([a-z2-7-]+)</code>", renewed.get_data(as_text=True))
     assert len(fresh) == 10 and not set(fresh) & set(codes)
     leader = Person.get(Person.role == "leader")
-    assert not accounts.verify_second_factor(leader, codes[1])
-    assert accounts.verify_second_factor(leader, fresh[0])
+    assert not credentials.verify_second_factor(leader, codes[1])
+    assert credentials.verify_second_factor(leader, fresh[0])

@@ -3,8 +3,8 @@ import shutil
 
 import pytest
 
-from app import surveys
 from app.models import Question, Survey, Theme
+from app.pulse import surveys
 from tests.conftest import SURVEYS_DIR
 
 

@@ -2,7 +2,7 @@
 import pytest
 
 from app.models import Theme
-from app.themes import mentions, themes_of_comment
+from app.pulse.themes import mentions, themes_of_comment
 
 
 @pytest.mark.parametrize("text, keyword, found", [

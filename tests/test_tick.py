@@ -5,10 +5,11 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from app import releases, schedules
+from app.accounts.roster import import_roster
 from app.db import db
+from app.delivery import schedules
 from app.models import OutboxMail, PendingAnswer, Round, Schedule, TeamTally
-from app.roster import import_roster
+from app.pulse import releases
 from tests.conftest import answer, build_app, invitations_of, roster_csv
 from tests.mail_support import run_tick, smtp, smtp_config  # noqa: F401 (a fixture)
 
@@ -162,7 +163,7 @@ def test_the_tick_releases_full_batches_left_waiting(app, monkeypatch):
 
 def test_the_cli_prints_what_it_did_without_counting_reminders(app, smtp):
     with app.app_context():
-        from app import rounds
+        from app.pulse import rounds
         rounds.open_round("weekly", "Acme", 5, 5)
     result = app.test_cli_runner().invoke(args=["rounds", "tick"])
     assert result.exit_code == 0, result.output
@@ -267,7 +268,8 @@ def test_two_schedules_that_would_ask_the_same_people_twice_are_refused(app):
 
 
 def test_the_tick_forgets_yesterdays_reaction_secrets_on_a_quiet_server(app):
-    from app import keys, reactions
+    from app.board import reactions
+    from app.crypto import keys
     from app.models import ReactionKey
     with app.app_context():
         reactions.mark_key(keys.current(), datetime(2026, 11, 23, 15, 0))  # a board visit
@@ -281,7 +283,7 @@ def test_two_rounds_closing_in_one_tick_both_release_and_the_tick_goes_on(app, s
     """Two rounds with pending answers close in the same tick: both close and release,
     and the tick's later steps (a new round's invitations, the mail) still run. On
     SQLite this once failed with "database table is locked" and skipped the rest."""
-    from app import rounds
+    from app.pulse import rounds
     with app.app_context():
         platform = rounds.open_round("weekly", "Acme/Platform", 3, 5, now=MONDAY_8)
         sales = rounds.open_round("weekly", "Acme/Sales", 3, 5, now=MONDAY_8)
@@ -309,7 +311,8 @@ def test_a_failed_close_does_not_hold_back_the_rest_of_the_tick(app, smtp, monke
     it still run, and the tick still fails, for cron to report."""
     from peewee import OperationalError
 
-    from app import rounds, tick
+    from app.delivery import tick
+    from app.pulse import rounds
     with app.app_context():
         fresh = rounds.open_round("weekly", "Acme", 5, 5, now=MONDAY_8)
 

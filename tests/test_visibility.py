@@ -2,8 +2,8 @@
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app import rounds
-from app.visibility import shown_teams, shown_teams_in_round
+from app.pulse import rounds
+from app.results.visibility import shown_teams, shown_teams_in_round
 from tests.conftest import answer, invitations_of
 
 K = 5

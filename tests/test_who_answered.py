@@ -6,10 +6,10 @@ import logging
 import re
 from datetime import timedelta
 
-from app import rounds
+from app.accounts.roster import import_roster
 from app.db import db
 from app.models import MailBounce, OutboxMail, utcnow
-from app.roster import import_roster
+from app.pulse import rounds
 from tests.conftest import (
     STAFF_PASSWORD, answer, build_app, csrf_token, invitations_of, roster_csv, sign_in)
 
@@ -43,10 +43,10 @@ def organisation(tmp_path, answering, caplog):
     with app.app_context():
         import_roster(roster_csv({"Acme/Platform": 8, "Acme/Sales": 6}))
         import_roster(STAFF)
-        from app import accounts
+        from app.accounts import credentials
         from app.models import Person
         for email in ("hr@acme.test", "admin@acme.test", "lead@acme.test"):
-            accounts.set_password(Person.by_email(email), STAFF_PASSWORD)
+            credentials.set_password(Person.by_email(email), STAFF_PASSWORD)
         # Opened three and a half days ago for five: the reminder (2 days before) is due.
         round_ = rounds.open_round("weekly", "Acme", 5, 5,
                                    now=utcnow() - timedelta(days=3, hours=12))

@@ -5,8 +5,8 @@ from collections import Counter
 
 from peewee import EXCLUDED
 
-from app import releases
 from app.models import AnswerCount, TeamTally
+from app.pulse import releases
 
 
 def counting_teams_by_subtree(scope, headcount, min_group):

@@ -1,17 +1,19 @@
 """Heard's data: organisation, surveys, rounds, and the anonymous answer tables."""
-from app.models.base import BaseModel, random_id, utcnow
-from app.models.org import Person, Team, TeamLead
-from app.models.surveys import Question, Survey, Theme
-from app.models.rounds import (
-    DataKey, Invitation, Participation, Round, invitation_by_id, invitation_by_token_hash)
-from app.models.answers import (
-    ANONYMOUS_MODELS, Comment, CommentTheme, PendingAnswer, AnswerCount, Response, RoundSnapshot,
-    TeamTally)
+from peewee import SqliteDatabase
+
 from app.models.accounts import BrowserSession, RecoveryCode, SignInLink
-from app.models.delivery import MailBounce, OpenLink, OutboxMail, Schedule
+from app.models.answers import (
+    ANONYMOUS_MODELS, AnswerCount, Comment, CommentTheme, PendingAnswer, Response, RoundSnapshot,
+    TeamTally)
+from app.models.base import BaseModel, random_id, utcnow
 from app.models.board import (
     STATUSES, UNORDERED_BOARD_MODELS, AuditEntry, Post, ReactionKey, ReactionMark, Thread,
     ThreadEvent)
+from app.models.delivery import MailBounce, OpenLink, OutboxMail, Schedule
+from app.models.org import Person, Team, TeamLead
+from app.models.rounds import (
+    DataKey, Invitation, Participation, Round, invitation_by_id, invitation_by_token_hash)
+from app.models.surveys import Question, Survey, Theme, forget_cached_questions
 
 ALL_MODELS = (
     Team, Person, TeamLead, Theme, Survey, Question, DataKey, Round, Invitation,
@@ -33,8 +35,6 @@ def bind_storage_options(database):
     order follows their random or composite key instead of the order of arrival.
     PostgreSQL has no such option; there, batches are shuffled before insertion.
     """
-    from peewee import SqliteDatabase
-    from app.models.surveys import forget_cached_questions
     forget_cached_questions()  # they belong to the database bound before
     for model in UNORDERED_MODELS:
         model._meta.without_rowid = isinstance(database, SqliteDatabase)

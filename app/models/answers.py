@@ -84,7 +84,7 @@ ANONYMOUS_MODELS = (PendingAnswer, Response, Comment, CommentTheme)
 
 
 class RoundSnapshot(BaseModel):
-    """What app.aggregates decided for a round (sums per group, groups that may show),
+    """What app.results.aggregates decided for a round (sums per group, groups that may show),
     kept so a worker that starts does not add up every round again. Only counts that
     already pass through the thresholds' arithmetic; valid while `fingerprint` matches
     the round's tallies."""

@@ -31,7 +31,7 @@ class RandomIdField(BlobField):
 
 
 class SealedField(BlobField):
-    """An AES-256-GCM blob (see app.blobs); never plain text."""
+    """An AES-256-GCM blob (see app.crypto.blobs); never plain text."""
 
     def python_value(self, value):
         return bytes(value) if value is not None else None

@@ -1,5 +1,6 @@
 """Teams (a tree addressed by paths such as Engineering/Platform) and people."""
-from peewee import BlobField, BooleanField, CharField, CompositeKey, ForeignKeyField, IntegerField, fn
+from peewee import (
+    BlobField, BooleanField, CharField, CompositeKey, ForeignKeyField, IntegerField, fn)
 
 from app.models.base import BaseModel
 
@@ -54,7 +55,7 @@ class Person(BaseModel):
     team = ForeignKeyField(Team, backref="members", on_delete="RESTRICT")
     role = CharField(max_length=16, default="employee")
     active = BooleanField(default=True)
-    # Staff sign-in (see app.accounts). Employees have none of these: they answer
+    # Staff sign-in (see app.accounts.credentials). Employees have none of these: they answer
     # through personal links.
     password_hash = CharField(max_length=200, null=True)
     totp_sealed = BlobField(null=True)        # the TOTP secret, sealed like an answer

@@ -1,6 +1,5 @@
 """Rounds of a survey, their data keys, invitations and who took part."""
-from peewee import (
-    BlobField, CharField, CompositeKey, DateTimeField, ForeignKeyField, IntegerField)
+from peewee import BlobField, CharField, CompositeKey, DateTimeField, ForeignKeyField, IntegerField
 
 from app.db import Statement
 from app.models.base import BaseModel, utcnow
@@ -55,7 +54,7 @@ class Invitation(BaseModel):
     so that no stored answer names a group small enough to point at its author.
 
     The personal link's token is derived from `salt` with the link key (see
-    app.links) so it can be printed or mailed again; only its hash is stored.
+    app.crypto.links) so it can be printed or mailed again; only its hash is stored.
     """
     round = ForeignKeyField(Round, backref="invitations", on_delete="CASCADE")
     person = ForeignKeyField(Person, backref="invitations", on_delete="CASCADE")

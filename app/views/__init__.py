@@ -1,11 +1,11 @@
 """Blueprints: one per audience. Only this package touches request, session and g."""
-from app.pulses import MAX_COMMENT_CHARS
+from app.pulse.answering import MAX_COMMENT_CHARS
+from app.views import (
+    access, audit, auth, board, dashboard, employee, errors, exports, health, home, limits,
+    open_links, open_pulse, schedules)
 
 
 def register_blueprints(app):
-    from app.views import (
-        access, audit, auth, board, dashboard, employee, errors, exports, health, home, limits,
-        open_links, open_pulse, schedules)
     access.init_app(app)
     limits.init_app(app)
     for module in (home, health, employee, open_pulse, auth, dashboard, board, audit, exports,

@@ -14,7 +14,7 @@ disabled account ends every session at once, on every device, and a person can e
 one session from their sessions page. Sessions also end after STAFF_IDLE_MINUTES
 without a request and STAFF_SESSION_HOURS after sign-in.
 
-The row says how the session was authenticated (accounts.LINK_ONLY, FIRST_FACTOR,
+The row says how the session was authenticated (credentials.LINK_ONLY, FIRST_FACTOR,
 TWO_FACTORS). A staff page demands a staff level and, where the second factor is
 required, TWO_FACTORS in this very session: whether the person *has* an authenticator
 says nothing about whether *this* session passed it.
@@ -26,7 +26,8 @@ from dataclasses import dataclass
 from flask import abort, current_app, redirect, request, session, url_for
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 
-from app import accounts, browser_sessions, numbers, security_events
+from app import numbers
+from app.accounts import browser_sessions, credentials, security_events
 from app.models import Person
 from app.models.org import ROLES
 
@@ -62,7 +63,7 @@ def member(needs_mfa=True):
 def staff(*roles, needs_mfa=True):
     """Signed-in staff with one of these roles (default: any staff role)."""
     def mark(view):
-        setattr(view, RULE, Rule(tuple(roles or accounts.STAFF_ROLES), needs_mfa))
+        setattr(view, RULE, Rule(tuple(roles or credentials.STAFF_ROLES), needs_mfa))
         return view
     return mark
 
@@ -75,7 +76,7 @@ def rule_of(endpoint):
 class SignedIn(UserMixin):
     """The signed-in person, as Flask-Login sees them."""
 
-    def __init__(self, person, level=accounts.LINK_ONLY, session_id=None):
+    def __init__(self, person, level=credentials.LINK_ONLY, session_id=None):
         self.person = person
         self.level = level
         self.session_id = session_id
@@ -89,7 +90,7 @@ def _load(user_id):
     person_id, _, epoch = str(user_id).partition(":")
     number = numbers.row_id(person_id)  # a session value: ASCII digits only
     person = Person.get_or_none(Person.id == number) if number is not None else None
-    if person is None or person.session_epoch != epoch or not accounts.can_hold_session(person):
+    if person is None or person.session_epoch != epoch or not credentials.can_hold_session(person):
         return None  # signed out elsewhere, password or role changed, or account disabled
     state = session.get(SESSION_KEY)
     row = browser_sessions.browser_session(state.get("id") if isinstance(state, dict) else None)
@@ -98,7 +99,7 @@ def _load(user_id):
     return SignedIn(person, row.level, row.id)
 
 
-def sign_in(person, level=accounts.LINK_ONLY, method=browser_sessions.PULSE_LINK):
+def sign_in(person, level=credentials.LINK_ONLY, method=browser_sessions.PULSE_LINK):
     """Start a session (after every factor the person needs), recording how it was
     authenticated: by default a link only, the weakest kind."""
     browser_sessions.discard(current_session_id())  # this browser's old session, if any
@@ -129,10 +130,10 @@ def fresh_staff_sign_in():
     never a session that came from a pulse link."""
     if not current_user.is_authenticated:
         return False
-    if current_user.level == accounts.TWO_FACTORS:
+    if current_user.level == credentials.TWO_FACTORS:
         return True
     since = session.get(SESSION_KEY, {}).get("since", 0)
-    return (current_user.level == accounts.FIRST_FACTOR
+    return (current_user.level == credentials.FIRST_FACTOR
             and time.time() - since <= FRESH_SIGN_IN_SECONDS)
 
 
@@ -179,14 +180,14 @@ def init_app(app):
             abort(404)
         level = current_user.level
         # Whoever has an authenticator uses it, even where the operator requires none.
-        needs_factor = (rule.needs_mfa and person.role in accounts.STAFF_ROLES
+        needs_factor = (rule.needs_mfa and person.role in credentials.STAFF_ROLES
                         and (mfa_required() or person.mfa_enrolled))
         if _too_weak(rule, person, level, needs_factor):
             _denied(person, f"session level {level or 'none'}")
             sign_out()
             return _to_sign_in("This page needs a sign-in with your password (or a "
                                "sign-in link) and your second factor. Please sign in.")
-        if needs_factor and level != accounts.TWO_FACTORS:
+        if needs_factor and level != credentials.TWO_FACTORS:
             return redirect(url_for("auth.enrol"), 303)  # a first factor, nothing enrolled
         session[SESSION_KEY]["seen"] = int(time.time())
         session.modified = True
@@ -197,11 +198,11 @@ def _too_weak(rule, person, level, needs_factor):
     """Whether this session's authentication falls short of the page: a staff page
     never takes a link-only session, and where the second factor is needed, an
     enrolled person must have passed it in this session."""
-    if "employee" not in rule.roles and level not in accounts.STAFF_LEVELS:
+    if "employee" not in rule.roles and level not in credentials.STAFF_LEVELS:
         return True
     if needs_factor:
-        return level == accounts.LINK_ONLY or (
-            person.mfa_enrolled and level != accounts.TWO_FACTORS)
+        return level == credentials.LINK_ONLY or (
+            person.mfa_enrolled and level != credentials.TWO_FACTORS)
     return False
 
 

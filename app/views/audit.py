@@ -1,7 +1,7 @@
 """The audit log, for HR and admins: who hid which reply, who exported what, and when."""
 from flask import Blueprint, abort, render_template
 
-from app import audit
+from app.accounts import audit
 from app.views.access import staff
 from app.views.params import query_page
 

@@ -10,16 +10,15 @@ import hashlib
 import time
 from urllib.parse import urlsplit
 
-from flask import (
-    Blueprint, abort, redirect, render_template, request, session, url_for)
+from flask import Blueprint, abort, redirect, render_template, request, session, url_for
 from flask_login import current_user
 from markupsafe import Markup
 
-from app import accounts, browser_sessions, security_events, staff_forms
+from app.accounts import browser_sessions, credentials, security_events
 from app.models import Person
 from app.views.access import (
-    current_session_id, fresh_staff_sign_in, member, mfa_required, public, sign_in, sign_out,
-    staff)
+    current_session_id, fresh_staff_sign_in, member, mfa_required, public, sign_in, sign_out, staff)
+from app.views.forms import staff as staff_forms
 from app.views.limits import limit_failures
 
 bp = Blueprint("auth", __name__)
@@ -36,7 +35,7 @@ def _safe_next(target, person=None):
     a browser would read as one once it drops tabs and newlines ("/\\t/evil.example")."""
     if _is_local_path(target):
         return target
-    if person is not None and person.role not in accounts.STAFF_ROLES:
+    if person is not None and person.role not in credentials.STAFF_ROLES:
         return url_for("board.index")
     return url_for("dashboard.themes")
 
@@ -73,7 +72,7 @@ def sign_in_page():
         return _sign_in_form(form, next_page)
     if not form.validate():
         return _sign_in_form(form, next_page, status=422)
-    person = accounts.authenticate(form.email.data, form.password.data)
+    person = credentials.authenticate(form.email.data, form.password.data)
     if person is None:
         _record_failure(form.email.data)
         return _sign_in_form(form, next_page, status=401,
@@ -100,8 +99,8 @@ def _sign_in_form(form, next_page, status=200, error=None):
 @public
 def open_link(token):
     try:
-        accounts.check_sign_in_link(token)
-    except accounts.AccountError as error:
+        credentials.check_sign_in_link(token)
+    except credentials.AccountError as error:
         # Said on the next page, so the token leaves the address bar in any case; the
         # session this browser has stays (any site can link here with a made-up token).
         session[LINK_PROBLEM] = str(error)
@@ -127,7 +126,7 @@ def confirm_link():
             person = browser_sessions.held_sign_in_link(held)
             return render_template("auth/confirm_link.html", person=person)
         person = browser_sessions.redeem_held_sign_in_link(held)
-    except accounts.AccountError as error:
+    except credentials.AccountError as error:
         session.pop(LINK, None)
         security_events.record("sign_in.failed", reason="sign-in link")
         abort(404, str(error))
@@ -139,15 +138,15 @@ def _first_factor_passed(person, next_page, method):
     second factor (or set one up); an employee's link gives a link-only session."""
     browser_sessions.discard(current_session_id())
     session.clear()
-    if person.role not in accounts.STAFF_ROLES:
-        sign_in(person, accounts.LINK_ONLY, method)
+    if person.role not in credentials.STAFF_ROLES:
+        sign_in(person, credentials.LINK_ONLY, method)
         return redirect(_safe_next(next_page, person), 303)
     if person.mfa_enrolled:
         session[PENDING] = {"person": person.id, "epoch": person.session_epoch,
                             "until": int(time.time()) + PENDING_SECONDS, "next": next_page,
                             "method": method}
         return redirect(url_for("auth.second_factor"), 303)
-    sign_in(person, accounts.FIRST_FACTOR, method)
+    sign_in(person, credentials.FIRST_FACTOR, method)
     if mfa_required():
         return redirect(url_for("auth.enrol"), 303)
     return redirect(_safe_next(next_page, person), 303)
@@ -162,7 +161,7 @@ def second_factor():
     if isinstance(state, dict) and state.get("until", 0) > time.time():
         person = Person.get_or_none(Person.id == state.get("person"))
     if person is None or person.session_epoch != state.get("epoch") \
-            or not accounts.can_sign_in(person):
+            or not credentials.can_sign_in(person):
         session.pop(PENDING, None)
         session["notice"] = "That sign-in took too long or is no longer valid. Please start again."
         return redirect(url_for("auth.sign_in_page"), 303)
@@ -171,16 +170,16 @@ def second_factor():
         return render_template("auth/code.html", form=form)
     if not form.validate():
         return render_template("auth/code.html", form=form), 422
-    problem = accounts.code_problem(form.code.data)
+    problem = credentials.code_problem(form.code.data)
     if problem:
         security_events.record("second_factor.failed", person=person.id, reason="malformed")
         form.code.errors = [problem]
         return render_template("auth/code.html", form=form), 422
-    if not accounts.verify_second_factor(person, form.code.data):
+    if not credentials.verify_second_factor(person, form.code.data):
         return render_template("auth/code.html", form=form,
                                error="That code is not right, or was already used. Type the "
                                      "code your app shows now."), 401
-    sign_in(person, accounts.TWO_FACTORS, f"{state.get('method', 'password')} and code")
+    sign_in(person, credentials.TWO_FACTORS, f"{state.get('method', 'password')} and code")
     return redirect(_safe_next(state.get("next")), 303)
 
 
@@ -189,7 +188,7 @@ def second_factor():
 def sign_out_everywhere():
     """Sign out, on every device: the person's session epoch changes, and the browser
     is told to forget this site's cookies, storage and cache."""
-    accounts.end_sessions(current_user.person)
+    credentials.end_sessions(current_user.person)
     sign_out()
     response = redirect(url_for("auth.sign_in_page", signed_out=1), 303)
     response.headers["Clear-Site-Data"] = '"cache", "cookies", "storage"'
@@ -201,7 +200,7 @@ def sign_out_everywhere():
 def account():
     person = current_user.person
     return render_template("auth/account.html", person=person,
-                           codes_left=accounts.recovery_codes_left(person),
+                           codes_left=credentials.recovery_codes_left(person),
                            form=staff_forms.PasswordForm(formdata=None),
                            notice=session.pop("notice", None))
 
@@ -219,7 +218,7 @@ def enrol():
         session["notice"] = ("For your safety, sign in again (password or sign-in link) to "
                              "set up your authenticator app.")
         return redirect(url_for("auth.sign_in_page", next=url_for("auth.enrol")), 303)
-    if person.mfa_enrolled and current_user.level != accounts.TWO_FACTORS:
+    if person.mfa_enrolled and current_user.level != credentials.TWO_FACTORS:
         # An authenticator was set up since this session began (on another device,
         # perhaps by its owner): only a session that passed it may replace it.
         security_events.record("access.denied", person=person.id, endpoint="auth.enrol",
@@ -233,24 +232,24 @@ def enrol():
     secret = browser_sessions.pending_totp_secret(held, person)
     form = staff_forms.CodeForm()
     if request.method == "POST" and form.validate():
-        problem = accounts.code_problem(form.code.data)
+        problem = credentials.code_problem(form.code.data)
         try:
             if problem:
-                raise accounts.AccountError(problem)
-            codes = accounts.enrol_totp(person, secret, form.code.data)
-        except accounts.AccountError as error:
+                raise credentials.AccountError(problem)
+            codes = credentials.enrol_totp(person, secret, form.code.data)
+        except credentials.AccountError as error:
             form.code.errors = [str(error)]
         else:
             # A new authenticator ends every other session of the person (one begun
             # before it, with the password alone, must not outlive it); this browser
             # goes on with both factors, which the app has just proved.
-            accounts.end_sessions(person, reason="authenticator set up")
-            sign_in(person, accounts.TWO_FACTORS, "authenticator set up")
+            credentials.end_sessions(person, reason="authenticator set up")
+            sign_in(person, credentials.TWO_FACTORS, "authenticator set up")
             return render_template("auth/recovery_codes.html", codes=codes)
-    uri = accounts.provisioning_uri(person, secret)
+    uri = credentials.provisioning_uri(person, secret)
     status = 422 if request.method == "POST" else 200
     return render_template("auth/enrol.html", form=form, secret=secret,
-                           qr=Markup(accounts.qr_svg(uri)),  # segno's own markup, no input
+                           qr=Markup(credentials.qr_svg(uri)),  # segno's own markup, no input
                            required=mfa_required()), status
 
 
@@ -262,7 +261,7 @@ def renew_recovery_codes():
     if not person.mfa_enrolled:
         abort(409, "Set up your authenticator app first; recovery codes come with it.")
     return render_template("auth/recovery_codes.html",
-                           codes=accounts.new_recovery_codes(person))
+                           codes=credentials.new_recovery_codes(person))
 
 
 @bp.post("/account/password")
@@ -273,13 +272,13 @@ def change_password():
     form = staff_forms.PasswordForm()
     if not form.validate():
         return _account_problems(person, form, [e for es in form.errors.values() for e in es])
-    if person.password_hash and accounts.authenticate(person.email, form.current.data or "") \
+    if person.password_hash and credentials.authenticate(person.email, form.current.data or "") \
             is None:
         return _account_problems(person, form, ["Your current password is not right."], 401)
-    problems = accounts.password_problems(person, form.new.data)
+    problems = credentials.password_problems(person, form.new.data)
     if problems:
         return _account_problems(person, form, problems)
-    accounts.set_password(person, form.new.data)  # ends every session, this one too
+    credentials.set_password(person, form.new.data)  # ends every session, this one too
     sign_in(person, level, "password change")    # ... so this device starts a fresh one
     session["notice"] = "Password changed. Every other session is signed out."
     return redirect(url_for("auth.account"), 303)
@@ -287,7 +286,7 @@ def change_password():
 
 def _account_problems(person, form, problems, status=422):
     return render_template("auth/account.html", person=person, form=form,
-                           codes_left=accounts.recovery_codes_left(person),
+                           codes_left=credentials.recovery_codes_left(person),
                            problems=problems), status
 
 

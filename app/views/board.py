@@ -7,12 +7,15 @@ come back as the same form with the message and status 422 (409 for a repeat).
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from app import accounts, board, conversations, dashboard, keys, plaintext, reactions
-from app.board_forms import EditForm, HideForm, ReactForm, ReplyForm, StatusForm, ThreadForm
-from app.conversations import ConversationError
+from app.accounts import credentials
+from app.board import conversations, listing, plaintext, reactions
+from app.board.conversations import ConversationError
+from app.crypto import keys
 from app.models import STATUSES, Theme
+from app.results import dashboard
 from app.views.access import member, staff
 from app.views.dashboard import VIEWERS, chosen_view
+from app.views.forms.board import EditForm, HideForm, ReactForm, ReplyForm, StatusForm, ThreadForm
 from app.views.limits import limit_anonymous_replies
 from app.views.params import query_key, use_converters
 from app.views.rendering import fragment_elsewhere, render, render_with_oob
@@ -28,7 +31,7 @@ def _person():
 def _thread(thread_id):
     thread = conversations.thread_by_id(thread_id)
     if thread is None or not conversations.may_see(_person(), thread):
-        abort(404, "There is no such thread on your board.")
+        abort(404, "There is no such thread on your listing.")
     return thread
 
 
@@ -43,7 +46,7 @@ def _validated(form):
 def _key():
     """Today's reaction key. Each day's first board page also forgets the day before:
     its reaction marks and secret, and the sign-in links used on it."""
-    accounts.forget_used_links()
+    credentials.forget_used_links()
     return reactions.mark_key(keys.current())
 
 
@@ -55,12 +58,12 @@ def index():
         abort(404, "There is no such status. Choose one from the list.")
     if theme_key is not None and Theme.get_or_none(Theme.key == theme_key) is None:
         abort(404, "There is no theme by that name.")
-    every = board.visible_threads(_person())
+    every = listing.visible_threads(_person())
     threads = [t for t in every if status in (None, t.status)
                and theme_key in (None, t.theme_id)]
     return render_template("board/index.html", threads=threads, status=status,
                            theme_key=theme_key, themes=Theme.select().order_by(Theme.name),
-                           times=board.response_times(every),
+                           times=listing.response_times(every),
                            given=reactions.given(_person(), [f"t{t.id}" for t in threads],
                                                  _key()))
 
@@ -80,7 +83,7 @@ def _thread_page(thread, status=200, **forms):
     context.update(forms)
     return render_template(
         "board/thread.html", thread=thread, posts=posts,
-        summary=board.summary(thread, config["MIN_GROUP"], config["MIN_GROUP_COMMENTS"]),
+        summary=listing.summary(thread, config["MIN_GROUP"], config["MIN_GROUP_COMMENTS"]),
         timeline=conversations.timeline(thread),
         may_manage=conversations.may_manage(_person(), thread),
         given=reactions.given(_person(), items, _key()), **context), status
@@ -138,7 +141,7 @@ def post_reply(thread_id):
         fresh = render_template("board/partials/reply_form.html", form=ReplyForm(formdata=None),
                                 parent=parent, thread=thread, oob=True)
         return _replies(conversations.thread_by_id(thread.id), oob=fresh)
-    return redirect(url_for("board.thread", thread_id=thread.id, _anchor=f"p-{post.id.hex()}"),
+    return redirect(url_for("listing.thread", thread_id=thread.id, _anchor=f"p-{post.id.hex()}"),
                     303)
 
 
@@ -164,7 +167,7 @@ def react(thread_id):
     if not current_app.htmx:
         if error:
             abort(status, error)
-        return redirect(url_for("board.thread", thread_id=thread.id,
+        return redirect(url_for("listing.thread", thread_id=thread.id,
                                 _anchor=f"react-{reactions.item_of(target)}"), 303)
     item = reactions.item_of(target)
     return render("board/partials/reactions.html", "board/partials/reactions.html", status,
@@ -182,7 +185,7 @@ def _manage(thread_id, action, form_class, form_name):
             abort(error.status, str(error))
         return _thread_page(thread, error.status, **{form_name: form},
                             errors={form_name: str(error)})
-    return redirect(url_for("board.thread", thread_id=thread.id), 303)
+    return redirect(url_for("listing.thread", thread_id=thread.id), 303)
 
 
 @bp.post("/board/<id:thread_id>/status")
@@ -217,7 +220,7 @@ def new_thread():
         abort(404, "Choose a theme of a closed round from the themes page first.")
     existing = conversations.thread_for(view.round, theme, view.scope)
     if existing is not None:
-        return redirect(url_for("board.thread", thread_id=existing.id), 303)
+        return redirect(url_for("listing.thread", thread_id=existing.id), 303)
     form, error = ThreadForm(), None
     if request.method == "POST":
         try:
@@ -225,7 +228,7 @@ def new_thread():
             created = conversations.open_thread(_person(), view.round, theme, view.scope,
                                                 form.body.data, form.status.data,
                                                 form.reason.data)
-            return redirect(url_for("board.thread", thread_id=created.id), 303)
+            return redirect(url_for("listing.thread", thread_id=created.id), 303)
         except ConversationError as problem:
             if problem.status in (403, 404):
                 abort(problem.status, str(problem))
@@ -253,4 +256,4 @@ def init_app(app):
     app.jinja_env.globals.update(
         status_labels=conversations.STATUS_LABELS, reaction_labels=reactions.REACTIONS,
         max_post=plaintext.MAX_CHARS,
-        thread_href=lambda thread: url_for("board.thread", thread_id=thread.id))
+        thread_href=lambda thread: url_for("listing.thread", thread_id=thread.id))

@@ -9,8 +9,10 @@ and the reason.
 from flask import Blueprint, abort, current_app, render_template
 from flask_login import current_user
 
-from app import board, charts, conversations, dashboard, scope
+from app.accounts import scope
+from app.board import conversations, listing
 from app.models import Round, Team, Theme
+from app.results import charts, dashboard
 from app.views.access import staff
 from app.views.params import query_id, query_page, use_converters
 
@@ -60,8 +62,8 @@ def themes():
                            cards=dashboard.theme_cards(view), heatmap=dashboard.heatmap(view),
                            participation=dashboard.participation(view),
                            extra=dashboard.comment_only_themes(view), trend_svg=charts.trend_svg,
-                           awaiting=board.awaiting(view),
-                           times=board.response_times(board.threads_led_by(current_user.person)))
+                           awaiting=listing.awaiting(view),
+                           times=listing.response_times(listing.threads_led_by(current_user.person)))
 
 
 @bp.get("/themes/<key:theme_key>")

@@ -7,11 +7,13 @@ import time
 
 from flask import Blueprint, abort, current_app, redirect, request, session, url_for
 
-from app import accounts, forms, links, pulses
+from app.accounts import credentials
+from app.crypto import links
 from app.models import invitation_by_id
-from app.views.rendering import render
-
+from app.pulse import answering
 from app.views.access import public, sign_in
+from app.views.forms import pulse as forms
+from app.views.rendering import render
 
 bp = Blueprint("employee", __name__)
 SESSION_KEY = "pulse"
@@ -63,11 +65,11 @@ def submit():
                       pulse=pulse, form=form)
     scores, comments, signed = forms.answers_from(form)
     try:
-        pulses.record_answers(pulse.invitation, scores, comments, signed,
-                              batch_size=current_app.config["MIN_GROUP"])
-    except pulses.AlreadyAnswered:
+        answering.record_answers(pulse.invitation, scores, comments, signed,
+                                 batch_size=current_app.config["MIN_GROUP"])
+    except answering.AlreadyAnswered:
         return _answered(pulse, status=409)
-    except pulses.RoundClosed:
+    except answering.RoundClosed:
         return invalid_link()
     if current_app.htmx:
         return _answered(pulse, just_sent=True)
@@ -83,7 +85,7 @@ def to_board():
     second factor, which a personal link is not.
     """
     person = _current_pulse().invitation.person
-    if person.role != "employee" or not accounts.can_hold_session(person):
+    if person.role != "employee" or not credentials.can_hold_session(person):
         session["notice"] = "Sign in to read and answer on the board."
         return redirect(url_for("auth.sign_in_page", next=url_for("board.index")), 303)
     sign_in(person)
@@ -114,4 +116,4 @@ def _current_pulse():
     invitation = invitation_by_id(invitation_id) if isinstance(invitation_id, int) else None
     if invitation is None or not invitation.round.is_open():
         abort(invalid_link())
-    return pulses.pulse_for(invitation, current_app.config["MIN_GROUP"])
+    return answering.pulse_for(invitation, current_app.config["MIN_GROUP"])

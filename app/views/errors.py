@@ -7,7 +7,7 @@ from flask_limiter import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from app import security_events
+from app.accounts import security_events
 from app.views.rendering import render
 
 MESSAGES = {

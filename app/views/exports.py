@@ -4,11 +4,12 @@ The download is a POST with the CSRF token, since it writes to the audit log. A
 problem with the choice comes back as the same page with the message (4xx), never as
 an empty file.
 """
-from flask import (
-    Blueprint, Response, current_app, render_template, request, stream_with_context)
+from flask import Blueprint, Response, current_app, render_template, request, stream_with_context
 from flask_login import current_user
 
-from app import exports, keys, scope
+from app.accounts import scope
+from app.crypto import keys
+from app.exports import files
 from app.models import Team
 from app.views.access import staff
 
@@ -39,13 +40,13 @@ def download():
     kind = form.get("kind", "themes")
     try:
         if kind == "comments":
-            exports.may_export_comments(person, config["ALLOW_COMMENT_EXPORT"])
-        selection = exports.choose(form.get("round"), form.get("since"), form.get("until"),
-                                   form.get("team"))
-        export = exports.start(kind, selection, person, config["MIN_GROUP"],
-                               config["MIN_GROUP_COMMENTS"], keyring=keys.current(),
-                               excel=form.get("excel") == "yes")
-    except exports.ExportError as error:
+            files.may_export_comments(person, config["ALLOW_COMMENT_EXPORT"])
+        selection = files.choose(form.get("round"), form.get("since"), form.get("until"),
+                                 form.get("team"))
+        export = files.start(kind, selection, person, config["MIN_GROUP"],
+                             config["MIN_GROUP_COMMENTS"], keyring=keys.current(),
+                             excel=form.get("excel") == "yes")
+    except files.ExportError as error:
         return _page(error.status, str(error))
     return Response(stream_with_context(export.chunks), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{export.filename}"',

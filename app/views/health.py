@@ -3,7 +3,6 @@ import peewee
 from flask import Blueprint, jsonify
 
 from app.db import db
-
 from app.views.access import public
 
 bp = Blueprint("health", __name__)

@@ -20,9 +20,9 @@ from urllib.parse import urlsplit
 
 import click
 from flask import current_app, request
-from flask_login import current_user
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
+from flask_login import current_user
 from itsdangerous import BadData, URLSafeSerializer
 from limits import parse as parse_limit
 

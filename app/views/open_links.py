@@ -4,8 +4,8 @@ from flask import (
     Blueprint, Response, abort, current_app, redirect, render_template, request, url_for)
 from flask_login import current_user
 
-from app import open_links
 from app.models import OpenLink, Team
+from app.pulse import open_links
 from app.views.access import staff
 from app.views.params import use_converters
 

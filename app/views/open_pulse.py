@@ -8,10 +8,11 @@ import time
 
 from flask import Blueprint, abort, current_app, redirect, request, session, url_for
 
-from app import forms, open_links, pulses
 from app.models import OpenLink, Round
+from app.pulse import answering, open_links
 from app.views.access import public
 from app.views.employee import invalid_link, start_session
+from app.views.forms import pulse as forms
 from app.views.limits import limit_open_answers, remember_device
 from app.views.rendering import render
 
@@ -89,7 +90,7 @@ def submit():
     try:
         open_links.record(open_pulse, scores, comments,
                           batch_size=current_app.config["MIN_GROUP"])
-    except pulses.RoundClosed:
+    except answering.RoundClosed:
         return invalid_link(poster=True)
     state = dict(session[SESSION_KEY])
     state.pop("round")

@@ -3,7 +3,7 @@ delete. Rounds are opened by `flask rounds tick`; the page says when the next is
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from app import mails, outbox, schedules
+from app.delivery import mails, outbox, schedules
 from app.models import Schedule, Survey, Team
 from app.models.surveys import CADENCES
 from app.views.access import staff

@@ -1,0 +1,1 @@
+"""People and staff: the roster, credentials, sessions, scope, audit and retention."""

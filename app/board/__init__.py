@@ -1,0 +1,1 @@
+"""The public board: threads, replies, reactions, and its static-site export."""

@@ -1,0 +1,1 @@
+"""Getting rounds to people: schedules, the tick, mails, the outbox and transport."""

@@ -1,0 +1,1 @@
+"""Surveys and rounds, answering a pulse, batch release and open links."""

@@ -1,0 +1,1 @@
+"""What a closed round may show: aggregates, visibility, the dashboard, charts."""
