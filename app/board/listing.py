@@ -14,8 +14,6 @@ from app.board.conversations import may_manage, may_see
 from app.models import Person, Round, Team, Theme, Thread
 from app.results import dashboard
 
-PER_PAGE = 30
-
 
 def visible_threads(person, status=None, theme_key=None):
     """Threads the person may read, newest activity first, optionally filtered."""

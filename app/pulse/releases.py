@@ -47,7 +47,7 @@ _INSERT_PENDING = Statement(
 # -- the pool ------------------------------------------------------------------------
 def padded(payload, size):
     """The payload as JSON, padded with spaces (which JSON ignores) to `size` bytes:
-    every pending answer of a round is the same size (pulses.pending_size), so no
+    every pending answer of a round is the same size (answering.pending_size), so no
     remnant's length can be matched to a released answer or comment, nor mark one
     person out (one long comment, or a few words in Cyrillic, in a bucket of its own)."""
     data = json.dumps(payload, ensure_ascii=False).encode()
