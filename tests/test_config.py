@@ -85,7 +85,7 @@ def test_a_refused_setting_leaves_nothing_behind(tmp_path, monkeypatch):
     monkeypatch.setenv("HEARD_PULSE_SESSION_MINUTES", "abc")
     with pytest.raises(StartupError, match="HEARD_PULSE_SESSION_MINUTES is 'abc'"):
         start(tmp_path)
-    assert list(tmp_path.iterdir()) == []  # no database, key file or instance folder made
+    assert list(tmp_path.iterdir()) == []  # checked before a database or key file is made
 
 
 # `heard` as its console script runs it, but from this checkout (-c puts it on sys.path).
