@@ -205,7 +205,7 @@ def test_https_base_url_adds_strict_transport_security(tmp_path):
 
 
 def test_behind_a_proxy_forwarded_headers_are_trusted_only_when_configured(tmp_path):
-    app = build_app(tmp_path, TRUST_PROXY="1")
+    app = build_app(tmp_path, TRUST_PROXY=1)
     assert app.wsgi_app.__class__.__name__ == "ProxyFix"
     (tmp_path / "b").mkdir()
     assert build_app(tmp_path / "b", TRUST_PROXY=0).wsgi_app.__class__.__name__ != "ProxyFix"
