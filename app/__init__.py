@@ -8,9 +8,7 @@ from flask_htmx import HTMX
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from app import db_files, logs, models
-from app.accounts.retention import Policy
-from app.config import DEFAULTS, FLAGS
+from app import config, db_files, logs, models
 from app.crypto import keys
 from app.db import DatabaseURLError, database_from_url, db
 from app.delivery import settings as delivery_settings
@@ -29,17 +27,15 @@ class StartupError(Exception):
 def create_app(test_config=None):
     """Build the Flask app: config, database, keys, blueprints, CLI."""
     app = Flask(__name__, instance_relative_config=True, static_folder=None)
-    app.config.from_mapping(DEFAULTS, MAX_CONTENT_LENGTH=MAX_BODY_BYTES,
+    app.config.from_mapping(config.DEFAULTS, MAX_CONTENT_LENGTH=MAX_BODY_BYTES,
                             MAX_FORM_MEMORY_SIZE=MAX_BODY_BYTES,
                             WTF_CSRF_TIME_LIMIT=None, WTF_CSRF_SSL_STRICT=False,
                             SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax")
     app.config.from_prefixed_env("HEARD")
     if test_config:
         app.config.from_mapping(test_config)
+    _load_settings(app.config)
     _fill_instance_defaults(app)
-    _check_thresholds(app.config)
-    _check_flags(app.config)
-    _check_retention(app.config)
     app.extensions["heard_delivery"] = _check_delivery(app)
     _bind_database(app)
     app.extensions["heard_keyring"] = _load_keyring(app)
@@ -48,7 +44,7 @@ def create_app(test_config=None):
     csrf.init_app(app)
     htmx.init_app(app)
     if app.config["TRUST_PROXY"]:
-        count = int(app.config["TRUST_PROXY"])
+        count = app.config["TRUST_PROXY"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
 
     from app import cli  # here, not above: the CLI builds its apps with create_app
@@ -73,7 +69,6 @@ def _fill_instance_defaults(app):
             os.path.join(app.instance_path, "secret_key"))
     if not app.config["SURVEYS_DIR"]:
         app.config["SURVEYS_DIR"] = os.path.join(os.path.dirname(app.root_path), "surveys")
-    app.config["BASE_URL"] = str(app.config["BASE_URL"]).rstrip("/")
 
 
 def _read_or_create_secret(path):
@@ -88,48 +83,12 @@ def _read_or_create_secret(path):
     return secret
 
 
-def _check_thresholds(config):
+def _load_settings(settings):
+    """Every HEARD_ setting typed in one pass (app.config.load); a bad one stops start-up."""
     try:
-        k, k_comments = int(config["MIN_GROUP"]), int(config["MIN_GROUP_COMMENTS"])
-    except (TypeError, ValueError):
-        raise StartupError(
-            "HEARD_MIN_GROUP and HEARD_MIN_GROUP_COMMENTS must be whole numbers") from None
-    if k < 3:
-        raise StartupError(f"HEARD_MIN_GROUP is {k}; it may never be below 3")
-    if k_comments < k:
-        raise StartupError(
-            f"HEARD_MIN_GROUP_COMMENTS is {k_comments}; it may never be below "
-            f"HEARD_MIN_GROUP ({k})")
-    config["MIN_GROUP"], config["MIN_GROUP_COMMENTS"] = k, k_comments
-
-
-def _check_retention(config):
-    """Retention periods are whole numbers of days, 0 meaning "keep"; anything else
-    stops start-up rather than purging on a misread value."""
-    for name in Policy.__dataclass_fields__:
-        key = f"RETAIN_{name.upper()}_DAYS"
-        value = config[key]
-        if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
-            value = int(value.strip())
-        if type(value) is not int or not 0 <= value <= 36500:
-            raise StartupError(f"HEARD_{key} is {config[key]!r}; it must be a whole number "
-                               "of days from 0 (keep for good) to 36500")
-        config[key] = value
-
-
-def _check_flags(config):
-    """Turn true/false settings into booleans; anything else stops start-up, since a
-    typo must not silently switch a safeguard off (or an export on)."""
-    for name in FLAGS:
-        value = config[name]
-        if isinstance(value, str):
-            value = {"true": True, "yes": True, "on": True, "1": True, "false": False,
-                     "no": False, "off": False, "0": False}.get(value.strip().lower(), value)
-        elif isinstance(value, int) and value in (0, 1):
-            value = bool(value)
-        if not isinstance(value, bool):
-            raise StartupError(f"HEARD_{name} is {value!r}; it must be true or false")
-        config[name] = value
+        config.load(settings)
+    except config.SettingError as error:
+        raise StartupError(str(error)) from None
 
 
 def _check_delivery(app):

@@ -29,16 +29,18 @@ def database_from_url(url):
     if parts.scheme == "sqlite":
         path = url[len("sqlite:///"):] if url.startswith("sqlite:///") else ""
         if not path:
-            raise DatabaseURLError(f"expected sqlite:///path/to/file.db, got {url!r}")
+            raise DatabaseURLError(f"HEARD_DATABASE_URL is {url!r}; expected "
+                                   "sqlite:///path/to/file.db")
         # IMMEDIATE: a write transaction takes the lock up front, so two writers
         # queue on busy_timeout instead of failing with "database is locked".
         return SqliteDatabase(path, pragmas=SQLITE_PRAGMAS, lock_type="IMMEDIATE")
     if parts.scheme in ("postgresql", "postgres"):
         if not parts.path.strip("/"):
-            raise DatabaseURLError(f"the PostgreSQL URL names no database: {url!r}")
+            raise DatabaseURLError(f"HEARD_DATABASE_URL is {url!r}; the PostgreSQL URL names "
+                                   "no database")
         return PostgresqlDatabase(url, prefer_psycopg3=True)
     raise DatabaseURLError(
-        f"HEARD_DATABASE_URL must start with sqlite:/// or postgresql://, got {url!r}")
+        f"HEARD_DATABASE_URL is {url!r}; it must start with sqlite:/// or postgresql://")
 
 
 def is_sqlite():

@@ -199,7 +199,7 @@ def _staff_member(email):
 def login_link_command(email):
     """Print a one-time sign-in link: staff continue with their second factor,
     employees land on the board."""
-    minutes = int(current_app.config["SIGN_IN_LINK_MINUTES"])
+    minutes = current_app.config["SIGN_IN_LINK_MINUTES"]
     try:
         token = credentials.create_sign_in_link(_staff_member(email), minutes)
     except credentials.AccountError as error:

@@ -1,6 +1,7 @@
-"""The mail and reminder settings, checked once at start-up.
+"""The mail and reminder settings as one value, checked together at start-up.
 
-A malformed value stops start-up with a message naming the HEARD_ variable, because a
+Each setting is typed on its own by app.config.load; what is checked here is how they fit
+together. A misfit stops start-up with a message naming the HEARD_ variables, because a
 typo found at the first tick (a reminder that never goes, a password sent in clear)
 is found too late.
 """
@@ -8,17 +9,14 @@ import ipaddress
 import os
 from dataclasses import dataclass
 from email.headerregistry import Address
-from email.utils import parseaddr
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
-from app.numbers import whole_number
-
-MAX_REMINDER_DAYS = 60
 LOCAL_HOSTS = {"localhost"}
+NO_SERVER_SENDER = Address("Heard", "heard", "localhost")  # mail only written to files
 
 
 class DeliverySettingsError(ValueError):
-    """A mail or reminder setting is malformed; the message names it and says why."""
+    """Mail settings that do not fit together; the message names them and says why."""
 
 
 @dataclass(frozen=True)
@@ -49,13 +47,9 @@ class DeliverySettings:
 
 
 def from_config(config, instance_path):
-    """DeliverySettings from the app's config; DeliverySettingsError if malformed."""
-    host = _text(config, "SMTP_HOST")
-    if any(c.isspace() for c in host) or "/" in host or host.startswith("-"):
-        raise DeliverySettingsError(f"HEARD_SMTP_HOST is {host!r}; give a host name or "
-                                    f"address only, like smtp.example.com")
-    port = _whole(config, "SMTP_PORT", 1, 65535)
-    user, password = _text(config, "SMTP_USER"), str(config["SMTP_PASSWORD"] or "")
+    """DeliverySettings from the app's typed settings; DeliverySettingsError if they do not
+    fit together."""
+    host, user, password = config["SMTP_HOST"], config["SMTP_USER"], config["SMTP_PASSWORD"]
     if bool(user) != bool(password):
         raise DeliverySettingsError("set both HEARD_SMTP_USER and HEARD_SMTP_PASSWORD, or "
                                     "neither")
@@ -63,28 +57,12 @@ def from_config(config, instance_path):
         raise DeliverySettingsError(
             f"HEARD_SMTP_PASSWORD is set but HEARD_SMTP_STARTTLS is off: the password would "
             f"cross the network to {host} in clear. Turn STARTTLS on.")
-    sender = _sender(_text(config, "SMTP_SENDER"), host)
-    mail_dir = _text(config, "MAIL_DIR") or os.path.join(instance_path, "mail")
     return DeliverySettings(
-        smtp_host=host, smtp_port=port, smtp_user=user, smtp_password=password,
-        starttls=bool(config["SMTP_STARTTLS"]), sender=sender, mail_dir=mail_dir,
-        max_attempts=_whole(config, "MAIL_MAX_ATTEMPTS", 1, 20),
-        reminder_days=_reminder_days(config["REMINDER_DAYS"]),
-        timezone=_timezone(_text(config, "TIMEZONE") or "UTC"))
-
-
-def _text(config, name):
-    value = config[name]
-    return "" if value is None else str(value).strip()
-
-
-def _whole(config, name, low, high):
-    value = config[name]
-    number = whole_number(str(value).strip(), low, high)
-    if number is None:
-        raise DeliverySettingsError(f"HEARD_{name} is {value!r}; it must be a whole number "
-                                    f"from {low} to {high}")
-    return number
+        smtp_host=host, smtp_port=config["SMTP_PORT"], smtp_user=user, smtp_password=password,
+        starttls=config["SMTP_STARTTLS"], sender=_sender(config["SMTP_SENDER"], host),
+        mail_dir=config["MAIL_DIR"] or os.path.join(instance_path, "mail"),
+        max_attempts=config["MAIL_MAX_ATTEMPTS"], reminder_days=config["REMINDER_DAYS"],
+        timezone=config["TIMEZONE"])
 
 
 def _is_local(host):
@@ -96,45 +74,9 @@ def _is_local(host):
         return False
 
 
-def _sender(value, host):
-    if not value:
-        if host:
-            raise DeliverySettingsError(
-                "HEARD_SMTP_SENDER is empty; with a mail server set, give the From address, "
-                "like Heard <pulse@example.com>")
-        return Address("Heard", "heard", "localhost")
-    name, address = parseaddr(value)
-    local, _, domain = address.rpartition("@")
-    if value.count("@") != 1 or not local or "." not in domain and domain != "localhost" \
-            or any(c.isspace() or c in "<>\"," for c in address):
+def _sender(sender, host):
+    if sender is None and host:
         raise DeliverySettingsError(
-            f"HEARD_SMTP_SENDER is {value!r}; it must be an address like pulse@example.com "
-            f"or Heard <pulse@example.com>")
-    return Address(name or "Heard", local, domain)
-
-
-def _reminder_days(value):
-    text = "" if value is None else str(value).strip()
-    if text.lower() in ("", "none", "off"):
-        return ()
-    days = []
-    for part in text.split(","):
-        day = whole_number(part.strip(), 1, MAX_REMINDER_DAYS)
-        if day is None:
-            raise DeliverySettingsError(
-                f"HEARD_REMINDER_DAYS is {value!r}; give days before the close, from 1 to "
-                f"{MAX_REMINDER_DAYS}, separated by commas (like 2, or 3,1), or leave it "
-                f"empty for no reminders")
-        days.append(day)
-    if len(set(days)) != len(days):
-        raise DeliverySettingsError(f"HEARD_REMINDER_DAYS is {value!r}; a day is given twice")
-    return tuple(sorted(days, reverse=True))  # earliest reminder first
-
-
-def _timezone(name):
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise DeliverySettingsError(
-            f"HEARD_TIMEZONE is {name!r}, which is not a time zone; use a name like UTC or "
-            f"Europe/Paris") from None
+            "HEARD_SMTP_SENDER is empty; with a mail server set, give the From address, "
+            "like Heard <pulse@example.com>")
+    return sender or NO_SERVER_SENDER

@@ -152,7 +152,7 @@ def browser_label(user_agent):
 
 
 def mfa_required():
-    return bool(current_app.config["REQUIRE_MFA"])
+    return current_app.config["REQUIRE_MFA"]
 
 
 def init_app(app):
@@ -219,10 +219,10 @@ def _session_problem():
             "You were signed out (on this or another device), or your account changed. "
             "Please sign in again.")
     config, now = current_app.config, time.time()
-    if now - state.get("seen", 0) > 60 * int(config["STAFF_IDLE_MINUTES"]):
+    if now - state.get("seen", 0) > 60 * config["STAFF_IDLE_MINUTES"]:
         return (f"You were signed out after {config['STAFF_IDLE_MINUTES']} minutes "
                 f"without activity. Please sign in again.")
-    if now - state.get("since", 0) > 3600 * int(config["STAFF_SESSION_HOURS"]):
+    if now - state.get("since", 0) > 3600 * config["STAFF_SESSION_HOURS"]:
         return (f"Sessions last at most {config['STAFF_SESSION_HOURS']} hours. "
                 f"Please sign in again.")
     return None
