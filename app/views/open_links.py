@@ -18,7 +18,7 @@ ROLES = ("hr", "admin")
 def _page(form, status=200, error=None):
     base_url = current_app.config["BASE_URL"]
     return render_template("open_links/index.html", links=open_links.listing(), error=error,
-                           form=form, teams=Team.select().order_by(Team.path),
+                           form=form.offer(Team.select().order_by(Team.path)),
                            url_of=lambda link: open_links.url_of(base_url, link)), status
 
 

@@ -5,7 +5,6 @@ from flask_login import current_user
 
 from app.delivery import mails, outbox, schedules
 from app.models import Schedule, Survey, Team
-from app.models.surveys import CADENCES
 from app.views.access import staff
 from app.views.forms.delivery import ScheduleForm
 from app.views.params import use_converters
@@ -23,8 +22,8 @@ def _page(form, status=200, error=None):
     settings = _settings()
     return render_template(
         "schedules/index.html", schedules=schedules.listing(), error=error,
-        form=form, surveys=Survey.select().where(Survey.active).order_by(Survey.title),
-        teams=Team.select().order_by(Team.path), cadences=CADENCES,
+        form=form.offer(Survey.select().where(Survey.active).order_by(Survey.title),
+                        Team.select().order_by(Team.path)),
         weekdays=schedules.WEEKDAYS, describe=schedules.describe,
         when=lambda moment: mails.local_time(moment, settings.timezone),
         timezone=settings.timezone.key, mail=outbox.status(), mail_route=settings.describe(),

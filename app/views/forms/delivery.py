@@ -2,9 +2,11 @@
 what was sent; app.delivery.schedules and app.pulse.open_links keep the rules and say
 what is wrong."""
 from flask_wtf import FlaskForm
-from wtforms import StringField
+from wtforms import SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 
 from app.delivery.schedules import DAYS_APART
+from app.models.surveys import CADENCES
 from app.views.forms.fields import WholeNumberField
 
 
@@ -13,10 +15,16 @@ class DeliveryForm(FlaskForm):
         csrf = False  # CSRFProtect checks every POST once, before the view
 
 
+def _offered(label, **kwargs):
+    """A select whose options the page fills in; what was sent is checked by business
+    code, which says what is wrong in its own words, so the field does not."""
+    return SelectField(label, validate_choice=False, **kwargs)
+
+
 class ScheduleForm(DeliveryForm):
-    survey = StringField("Survey")  # a survey's key
-    team = StringField("For everyone in")  # a team's path
-    cadence = StringField("How often")
+    survey = _offered("Survey")  # a survey's key
+    team = _offered("For everyone in")  # a team's path
+    cadence = _offered("How often", choices=[SelectChoice(c, c.capitalize()) for c in CADENCES])
     weekday = WholeNumberField("Weekly and every other week: on")  # 0 = Monday
     day_of_month = WholeNumberField("Monthly and quarterly: on day")
     hour = WholeNumberField("At (hour)")
@@ -28,10 +36,21 @@ class ScheduleForm(DeliveryForm):
             return self.weekday.data
         return self.day_of_month.data
 
+    def offer(self, surveys, teams):
+        """Fill the selects with the active surveys and the teams."""
+        self.survey.choices = [SelectChoice(s.key, f"{s.title} ({s.cadence})") for s in surveys]
+        self.team.choices = [SelectChoice(team.path, team.path) for team in teams]
+        return self
+
 
 class OpenLinkForm(DeliveryForm):
-    team = StringField("For the teams in")  # a team's path
+    team = _offered("For the teams in")  # a team's path
     label = StringField("Poster title")
+
+    def offer(self, teams):
+        """Fill the select with the teams."""
+        self.team.choices = [SelectChoice(team.path, team.path) for team in teams]
+        return self
 
 
 class TeamChoiceForm(DeliveryForm):
