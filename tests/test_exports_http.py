@@ -119,6 +119,12 @@ def test_comments_are_off_unless_the_operator_allows_them(app, two_teams):  # no
     ({"since": "31/12/2026"}, 422, "“31/12/2026” is not a date"),
     ({"since": "2099-01-01"}, 422, "No round closed on or after 2099-01-01"),
     ({"kind": "people"}, 404, "There is no “people” export"),
+    # The form types the round and the days with the export's own rules: int() and
+    # strptime would take these.
+    ({"round": "1_0"}, 404, "There is no round “1_0”"),
+    ({"round": "３"}, 404, "There is no round “３”"),
+    ({"until": "2026-3-1"}, 422, "“2026-3-1” is not a date"),
+    ({"since": "２０２６-01-01"}, 422, "is not a date"),
 ])
 def test_bad_choices_come_back_on_the_page_never_as_a_file(
         app, two_teams, fields, status, message):  # noqa: F811
@@ -129,6 +135,13 @@ def test_bad_choices_come_back_on_the_page_never_as_a_file(
     assert response.headers["Content-Type"].startswith("text/html")
     assert "Download CSV" in html and "Content-Disposition" not in response.headers
     assert AuditEntry.select().count() == 0
+
+
+def test_only_the_excel_box_ticked_adds_the_byte_order_mark(app, two_teams):  # noqa: F811
+    client = signed_in(app, two_teams["hr"])
+    for excel, marked in (("yes", True), ("no", False), ("", False)):
+        raw = post_export(client, round=str(two_teams["round"].id), excel=excel).get_data()
+        assert raw.startswith(b"\xef\xbb\xbf") is marked, excel
 
 
 def test_the_command_line_writes_csv_to_stdout_and_audits_it(app, two_teams):  # noqa: F811

@@ -157,7 +157,7 @@ def test_only_teams_of_the_links_subtree_may_be_chosen(app, link, round_):
     response = client.post("/open", data={"team": team_id(app, "Acme/Sales"),
                                           "csrf_token": csrf_token(page)})
     assert response.status_code == 422 and "Choose your team" in response.get_data(True)
-    for bad in ("", "x", "99999999999999999999999", "1; DROP TABLE team"):
+    for bad in ("", "x", "99999999999999999999999", "1; DROP TABLE team", "٣", "1_0"):
         response = client.post("/open", data={"team": bad, "csrf_token": csrf_token(page)})
         assert response.status_code == 422
 

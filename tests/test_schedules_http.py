@@ -58,6 +58,12 @@ def test_a_monthly_schedule_takes_the_day_of_the_month(app, hr_client):
     ({"days": "30"}, "A weekly round lasts 1 to 7 days"),
     ({"cadence": "monthly", "day_of_month": "30"}, "from 1 to 28"),
     ({"weekday": "Monday"}, "Choose a day of the week"),
+    # Typed by the form in ASCII digits only: int() would take each of these.
+    ({"hour": "٣"}, "The hour must be from 0 to 23"),
+    ({"hour": "1_0"}, "The hour must be from 0 to 23"),
+    ({"days": "３"}, "A weekly round lasts 1 to 7 days"),
+    ({"weekday": "²"}, "Choose a day of the week"),
+    ({"hour": "9" * 40}, "The hour must be from 0 to 23"),
 ])
 def test_a_bad_schedule_comes_back_with_a_sentence_and_saves_nothing(app, hr_client, change,
                                                                      message):

@@ -52,13 +52,15 @@ def _iso(day):
 
 
 def choose(round_id=None, since=None, until=None, team_path=None):
-    """The Selection for filters typed by a person (text, or None for "not given").
+    """The Selection for filters a person gave: text as typed (the command line), or the
+    round's id and the days already parsed (the web form); None for "not given".
 
     One round, or every closed round closed between `since` and `until` (both
     optional, both inclusive), limited to rounds that cover the team's subtree.
     """
     round_id, since, until, team_path = (
-        (value or "").strip() or None for value in (round_id, since, until, team_path))
+        (value.strip() or None) if isinstance(value, str) else value
+        for value in (round_id, since, until, team_path))
     team = None
     if team_path is not None:
         team = Team.by_path(team_path)
@@ -70,7 +72,7 @@ def choose(round_id=None, since=None, until=None, team_path=None):
             raise ExportError("Choose one round or a range of dates, not both.")
         round_ = _closed_round(round_id, team)
         return Selection([round_], team, round_id=round_.id)
-    since_day, until_day = _day(since), _day(until)
+    since_day, until_day = parse_day(since), parse_day(until)
     if since_day and until_day and since_day > until_day:
         raise ExportError(f"The range starts ({since_day}) after it ends ({until_day}).")
     query = (Round.select(Round, Team).join(Team).where(Round.closed_at.is_null(False))
@@ -89,12 +91,19 @@ def _covers(round_, team):
     return scope.within(team, round_.team) or scope.within(round_.team, team)
 
 
-def _closed_round(raw, team):
-    round_ = None
-    if row_id(raw) is not None:
-        round_ = Round.select(Round, Team).join(Team).where(Round.id == row_id(raw)).first()
-    if round_ is None:
+def parse_round_id(raw):
+    """A round's id from text (an int passes as it is); NotFound if no round can have it."""
+    number = raw if type(raw) is int else row_id(raw)
+    if number is None:
         raise NotFound(f"There is no round “{_shown(raw)}”.")
+    return number
+
+
+def _closed_round(raw, team):
+    round_id = parse_round_id(raw)
+    round_ = Round.select(Round, Team).join(Team).where(Round.id == round_id).first()
+    if round_ is None:
+        raise NotFound(f"There is no round “{_shown(str(raw))}”.")
     if round_.closed_at is None:
         raise ExportError(f"“{round_.name}” is still open; its themes can be exported once "
                           f"it closes ({round_.closes_at:%-d %B %Y}).")
@@ -108,9 +117,11 @@ def _shown(raw):
     return text.ONE_LINE_FORBIDDEN.sub("\ufffd", raw[:40])
 
 
-def _day(typed):
-    if typed is None:
-        return None
+def parse_day(typed):
+    """A day written YYYY-MM-DD (a date passes as it is; None stays None), else
+    ExportError."""
+    if typed is None or isinstance(typed, date):
+        return typed
     try:
         if not ISO_DATE.fullmatch(typed):
             raise ValueError

@@ -63,7 +63,7 @@ def _pending_key():
 @limit_failures(_email_key)
 def sign_in_page():
     form = staff_forms.SignInForm()
-    next_page = request.values.get("next", "")
+    next_page = (form.next.data if request.method == "POST" else request.args.get("next")) or ""
     if not _is_local_path(next_page):
         next_page = ""  # never echoed back into the form, never followed
     if request.method == "GET" and current_user.is_authenticated:

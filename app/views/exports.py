@@ -4,7 +4,7 @@ The download is a POST with the CSRF token, since it writes to the audit log. A
 problem with the choice comes back as the same page with the message (4xx), never as
 an empty file.
 """
-from flask import Blueprint, Response, current_app, render_template, request, stream_with_context
+from flask import Blueprint, Response, current_app, render_template, stream_with_context
 from flask_login import current_user
 
 from app.accounts import scope
@@ -12,42 +12,45 @@ from app.crypto import keys
 from app.exports import files
 from app.models import Team
 from app.views.access import staff
+from app.views.forms.exports import ExportForm
+from app.views.forms.fields import first_refusal
 
 bp = Blueprint("exports", __name__)
 ROLES = ("hr", "admin")
 
 
-def _page(status=200, error=None):
+def _page(form, status=200, error=None):
     person = current_user.person
     rounds = scope.Viewer(person).closed_rounds()  # HR and admins: every closed round
     comments_allowed = current_app.config["ALLOW_COMMENT_EXPORT"] and person.role == "hr"
     return render_template("exports/index.html", rounds=rounds,
                            teams=Team.select().order_by(Team.path), error=error,
-                           form=request.form, comments_allowed=comments_allowed,
+                           form=form, comments_allowed=comments_allowed,
                            comment_export_on=current_app.config["ALLOW_COMMENT_EXPORT"]), status
 
 
 @bp.get("/exports")
 @staff(*ROLES)
 def index():
-    return _page()
+    return _page(ExportForm(formdata=None))
 
 
 @bp.post("/exports")
 @staff(*ROLES)
 def download():
-    form, config, person = request.form, current_app.config, current_user.person
-    kind = form.get("kind", "themes")
+    form, config, person = ExportForm(), current_app.config, current_user.person
     try:
-        if kind == "comments":
+        if not form.validate():
+            raise first_refusal(form, files.ExportError)
+        if form.kind.data == "comments":
             files.may_export_comments(person, config["ALLOW_COMMENT_EXPORT"])
-        selection = files.choose(form.get("round"), form.get("since"), form.get("until"),
-                                 form.get("team"))
-        export = files.start(kind, selection, person, config["MIN_GROUP"],
+        selection = files.choose(form.round.data, form.since.data, form.until.data,
+                                 form.team.data)
+        export = files.start(form.kind.data, selection, person, config["MIN_GROUP"],
                              config["MIN_GROUP_COMMENTS"], keyring=keys.current(),
-                             excel=form.get("excel") == "yes")
+                             excel=form.excel.data)
     except files.ExportError as error:
-        return _page(error.status, str(error))
+        return _page(form, error.status, str(error))
     return Response(stream_with_context(export.chunks), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{export.filename}"',
                              "Cache-Control": "no-store"})

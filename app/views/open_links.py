@@ -7,6 +7,7 @@ from flask_login import current_user
 from app.models import OpenLink, Team
 from app.pulse import open_links
 from app.views.access import staff
+from app.views.forms.delivery import OpenLinkForm
 from app.views.params import use_converters
 
 bp = Blueprint("open_links", __name__)
@@ -14,10 +15,10 @@ use_converters(bp)
 ROLES = ("hr", "admin")
 
 
-def _page(status=200, error=None):
+def _page(form, status=200, error=None):
     base_url = current_app.config["BASE_URL"]
     return render_template("open_links/index.html", links=open_links.listing(), error=error,
-                           form=request.form, teams=Team.select().order_by(Team.path),
+                           form=form.offer(Team.select().order_by(Team.path)),
                            url_of=lambda link: open_links.url_of(base_url, link)), status
 
 
@@ -31,17 +32,18 @@ def _link(link_id):
 @bp.get("/open-links")
 @staff(*ROLES)
 def index():
-    return _page()
+    return _page(OpenLinkForm(formdata=None))
 
 
 @bp.post("/open-links")
 @staff(*ROLES)
 def create():
+    form = OpenLinkForm()
+    form.validate()  # it only types: what is wrong, open_links.create says
     try:
-        link = open_links.create(request.form.get("team"), request.form.get("label"),
-                                 current_user.person)
+        link = open_links.create(form.team.data, form.label.data, current_user.person)
     except open_links.OpenLinkError as error:
-        return _page(422, str(error))
+        return _page(form, 422, str(error))
     return redirect(url_for("open_links.poster", link_id=link.id), 303)
 
 

@@ -13,6 +13,7 @@ from app.pulse import answering, open_links
 from app.views.access import public
 from app.views.employee import invalid_link, start_session
 from app.views.forms import pulse as forms
+from app.views.forms.delivery import TeamChoiceForm
 from app.views.limits import limit_open_answers, remember_device
 from app.views.rendering import render
 
@@ -45,7 +46,9 @@ def choose_team():
 @public
 def pick_team():
     link, _state = _current()
-    team = open_links.team_in(link, request.form.get("team"))
+    form = TeamChoiceForm()
+    form.validate()  # it only types: whether the team is the link's, team_in says
+    team = open_links.team_in(link, form.team.data)
     if team is None:
         return render("employee/open_team.html", "employee/partials/open_team.html", 422,
                       link=link, teams=open_links.teams_of(link),

@@ -1,12 +1,12 @@
 """Recurring pulses, for HR and admins: the list, a form to add one, pause, resume,
 delete. Rounds are opened by `flask rounds tick`; the page says when the next is due."""
-from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, redirect, render_template, url_for
 from flask_login import current_user
 
 from app.delivery import mails, outbox, schedules
 from app.models import Schedule, Survey, Team
-from app.models.surveys import CADENCES
 from app.views.access import staff
+from app.views.forms.delivery import ScheduleForm
 from app.views.params import use_converters
 
 bp = Blueprint("schedules", __name__)
@@ -18,12 +18,12 @@ def _settings():
     return current_app.extensions["heard_delivery"]
 
 
-def _page(status=200, error=None, form=None):
+def _page(form, status=200, error=None):
     settings = _settings()
     return render_template(
         "schedules/index.html", schedules=schedules.listing(), error=error,
-        form=form or {}, surveys=Survey.select().where(Survey.active).order_by(Survey.title),
-        teams=Team.select().order_by(Team.path), cadences=CADENCES,
+        form=form.offer(Survey.select().where(Survey.active).order_by(Survey.title),
+                        Team.select().order_by(Team.path)),
         weekdays=schedules.WEEKDAYS, describe=schedules.describe,
         when=lambda moment: mails.local_time(moment, settings.timezone),
         timezone=settings.timezone.key, mail=outbox.status(), mail_route=settings.describe(),
@@ -33,21 +33,20 @@ def _page(status=200, error=None, form=None):
 @bp.get("/schedules")
 @staff(*ROLES)
 def index():
-    return _page()
+    return _page(ScheduleForm(formdata=None))
 
 
 @bp.post("/schedules")
 @staff(*ROLES)
 def create():
-    form = request.form
-    cadence = form.get("cadence", "")
-    day = form.get("weekday") if cadence in schedules.DAYS_APART else form.get("day_of_month")
+    form = ScheduleForm()
+    form.validate()  # it only types: what is wrong, schedules.create says
     try:
-        schedules.create(form.get("survey"), form.get("team"), cadence, day or "",
-                         form.get("hour", ""), form.get("days", ""), current_user.person,
+        schedules.create(form.survey.data, form.team.data, form.cadence.data, form.day(),
+                         form.hour.data, form.days.data, current_user.person,
                          _settings().timezone)
     except schedules.ScheduleError as error:
-        return _page(422, str(error), form)
+        return _page(form, 422, str(error))
     return redirect(url_for("schedules.index"), 303)
 
 
@@ -73,7 +72,7 @@ def resume(schedule_id):
         schedules.set_active(_schedule(schedule_id), True, current_user.person,
                              _settings().timezone)
     except schedules.ScheduleError as error:
-        return _page(409, str(error))
+        return _page(ScheduleForm(formdata=None), 409, str(error))
     return redirect(url_for("schedules.index"), 303)
 
 

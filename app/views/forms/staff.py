@@ -1,6 +1,6 @@
 """Forms of the staff pages: sign-in, second factor, password."""
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, StringField
+from wtforms import EmailField, HiddenField, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
 
 from app.accounts.credentials import MAX_PASSWORD
@@ -18,6 +18,8 @@ class SignInForm(StaffForm):
                                             StorableText("The email", multiline=False)])
     password = PasswordField("Password", validators=[DataRequired("Type your password."),
                                                      Length(max=MAX_PASSWORD)])
+    # Where to go once signed in; the view follows only a path on this site.
+    next = HiddenField()
 
 
 def _ascii_code(form, field):

@@ -1,0 +1,20 @@
+"""The export form. Which rounds and days may be chosen is app.exports.choice's rule;
+its parsers type the round and the days here, so a refusal keeps its sentence and
+status (no such round: 404; not a date: 422)."""
+from flask_wtf import FlaskForm
+from wtforms import StringField
+
+from app.exports import choice
+from app.views.forms.fields import ParsedField, YesField
+
+
+class ExportForm(FlaskForm):
+    class Meta:
+        csrf = False  # CSRFProtect checks every POST once, before the view
+
+    kind = StringField("What", default="themes")  # app.exports.files.KINDS
+    round = ParsedField("Rounds", parse=choice.parse_round_id, refuses=choice.ExportError)
+    since = ParsedField("Closed from", parse=choice.parse_day, refuses=choice.ExportError)
+    until = ParsedField("to", parse=choice.parse_day, refuses=choice.ExportError)
+    team = StringField("Teams")  # a team's path; empty for the whole organisation
+    excel = YesField("For Excel")

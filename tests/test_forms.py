@@ -1,0 +1,113 @@
+"""The forms as a person meets them: every POST form of every page carries the CSRF
+token, written by the one macro in _forms.html; a field's error is read out with it."""
+from html.parser import HTMLParser
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from app.accounts import credentials
+from app.accounts.roster import import_roster
+from app.board import conversations
+from app.crypto import keys
+from app.db import db
+from app.delivery import schedules
+from app.models import Person, Theme
+from app.pulse import open_links, rounds
+from tests.conftest import (
+    STAFF_PASSWORD, build_app, close_with_answers, csrf_token, roster_csv, sign_in)
+
+TEMPLATES = Path(__file__).parent.parent / "app" / "templates"
+
+
+class PostForms(HTMLParser):
+    """The POST forms of a page: for each, its action and the names of its inputs."""
+
+    def __init__(self):
+        super().__init__()
+        self.forms, self._open = [], None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "form" and (attrs.get("method") or "").lower() == "post":
+            self._open = {"action": attrs.get("action"), "inputs": {}}
+            self.forms.append(self._open)
+        elif tag == "input" and self._open is not None:
+            self._open["inputs"][attrs.get("name")] = attrs.get("value")
+
+    def handle_endtag(self, tag):
+        if tag == "form":
+            self._open = None
+
+
+def post_forms(html):
+    parser = PostForms()
+    parser.feed(html)
+    return parser.forms
+
+
+@pytest.fixture
+def app(tmp_path):
+    yield build_app(tmp_path, REQUIRE_MFA=False)
+    db.close()
+
+
+@pytest.fixture
+def house(app):
+    """Something on every page that has forms: a closed round with a thread, an open
+    link, a schedule; HR signed in."""
+    with app.app_context():
+        import_roster(roster_csv({"Acme/Platform": 12}) + "hr@acme.test,Hana,Acme,hr,\n")
+        closed = close_with_answers(rounds.open_round("weekly", "Acme", 5, 5),
+                                    {"Acme/Platform": 6})
+        hr = Person.by_email("hr@acme.test")
+        credentials.set_password(hr, STAFF_PASSWORD)
+        thread = conversations.open_thread(hr, closed, Theme.get_by_id("workload"),
+                                           closed.team, "We hear you.", "acknowledged")
+        conversations.reply(hr, thread, "Here is more.", False, keys.current())
+        open_links.create("Acme", "Poster", hr)
+        schedules.create("weekly", "Acme", "weekly", 0, 9, 3, hr, ZoneInfo("UTC"))
+    client = app.test_client()
+    sign_in(client, Person.get_by_id(hr.id))
+    return {"client": client, "round": closed, "thread": thread}
+
+
+def test_every_post_form_of_every_page_carries_the_csrf_token(app, house):
+    client, thread, round_ = house["client"], house["thread"], house["round"]
+    pages = ["/schedules", "/open-links", "/exports", "/account", "/account/sessions",
+             "/board", f"/board/{thread.id}",
+             f"/board/new?theme=engagement&round={round_.id}&team={round_.team_id}"]
+    seen = set()
+    for path in pages:
+        response = client.get(path)
+        assert response.status_code == 200, path
+        html = response.get_data(as_text=True)
+        forms = post_forms(html)
+        assert forms, path
+        for form in forms:
+            assert form["inputs"].get("csrf_token") == csrf_token(html), (path, form)
+            seen.add(form["action"])
+    anonymous = app.test_client()
+    [sign_in_form] = post_forms(anonymous.get("/signin").get_data(as_text=True))
+    assert sign_in_form["inputs"].get("csrf_token")
+    # sign out, pause, delete, revoke, a reply, a reaction, hiding, status, edit...
+    assert len(seen) >= 12
+
+
+def test_only_the_macro_writes_the_csrf_input():
+    """A hand-written token input drifts from the macro's (and is easy to forget)."""
+    writers = sorted(str(path.relative_to(TEMPLATES)) for path in TEMPLATES.rglob("*.html")
+                     if "csrf_token" in path.read_text())
+    assert writers == ["_forms.html"]
+
+
+def test_a_fields_error_is_tied_to_its_input(client):
+    """A screen reader reads the error with the field it belongs to."""
+    page = client.get("/signin").get_data(as_text=True)
+    response = client.post("/signin", data={"email": "", "password": "x",
+                                            "csrf_token": csrf_token(page)})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert 'aria-describedby="email-error"' in html and 'aria-invalid="true"' in html
+    assert '<p class="error" id="email-error">Type your email.</p>' in html
+    assert 'id="password-error"' not in html
