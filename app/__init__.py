@@ -15,6 +15,7 @@ from app.crypto import keys
 from app.db import DatabaseURLError, database_from_url, db
 from app.delivery import settings as delivery_settings
 from app.results import aggregates
+from app.thresholds import Thresholds
 from app.views import assets, guards, register_blueprints, security_headers
 
 MAX_BODY_BYTES = 64 * 1024  # a pulse with every comment full is ~10 kB; more is abuse
@@ -38,6 +39,7 @@ def create_app(test_config=None):
         app.config.from_mapping(test_config)
     _fill_instance_defaults(app)
     _check_thresholds(app.config)
+    app.extensions["heard_thresholds"] = Thresholds.from_config(app.config)
     _check_flags(app.config)
     _check_retention(app.config)
     app.extensions["heard_delivery"] = _check_delivery(app)

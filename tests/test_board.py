@@ -11,6 +11,7 @@ from app.crypto import keys
 from app.models import (
     AuditEntry, Person, Post, ReactionMark, Team, Theme, Thread, ThreadEvent, utcnow)
 from app.models.board import ReactionKey
+from app.thresholds import Thresholds
 from tests.test_dashboard import two_teams  # noqa: F401 (a fixture)
 
 
@@ -238,7 +239,7 @@ def test_who_sees_which_thread(thread, two_teams):  # noqa: F811
 
 def test_themes_awaiting_a_reply_leave_once_answered(two_teams):  # noqa: F811
     from app.results import dashboard
-    view = dashboard.build_view(two_teams["round"], two_teams["platform"], 5, 10)
+    view = dashboard.build_view(two_teams["round"], two_teams["platform"], Thresholds(5, 10))
     waiting = {theme.key for theme, _what in listing.awaiting(view)}
     assert "workload" in waiting
     conversations.open_thread(two_teams["platform_lead"], two_teams["round"],
@@ -257,11 +258,11 @@ def test_the_median_response_time_per_round(two_teams):  # noqa: F811
 
 
 def test_the_summary_shows_only_figures_that_pass(thread, two_teams):  # noqa: F811
-    shown = listing.summary(fresh(thread), 5, 10)
+    shown = listing.summary(fresh(thread), Thresholds(5, 10))
     # 11 of 12 answered: the figures show, the count does not (it would say who did not).
     assert shown.card.now.answers is None and shown.card.now.at_least == 5
     assert shown.comments is not None
-    hidden = listing.summary(fresh(thread), 12, 12)
+    hidden = listing.summary(fresh(thread), Thresholds(12, 12))
     assert hidden.card.now.suppressed and hidden.comments is None
 
 

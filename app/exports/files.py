@@ -51,8 +51,8 @@ class _RoundPlan:
         return len(self.teams) * len(self.themes)
 
 
-def _theme_plans(selection, k, k_comments):
-    facts = facts_for_rounds([r.id for r in selection.rounds], k, k_comments)
+def _theme_plans(selection, thresholds):
+    facts = facts_for_rounds([r.id for r in selection.rounds], thresholds)
     teams = list(Team.select().order_by(Team.path))
     all_themes = {theme.key: theme for theme in Theme.select()}
     asked_by_survey = {}
@@ -108,7 +108,7 @@ def _comment_only_figures(facts, team_id, theme_key):
         return dashboard.Figures()
     return dashboard.Figures(answers=facts.respondent_count(team_id),
                              comments=facts.comment_count(team_id, theme_key),
-                             at_least=facts.k)
+                             at_least=facts.thresholds.k)
 
 
 def _figure_cells(figures):
@@ -163,8 +163,8 @@ def comment_labels(facts, top_id, teams):
     return labels
 
 
-def _comment_plans(selection, k, k_comments):
-    facts = facts_for_rounds([r.id for r in selection.rounds], k, k_comments)
+def _comment_plans(selection, thresholds):
+    facts = facts_for_rounds([r.id for r in selection.rounds], thresholds)
     teams = {team.id: team for team in Team.select()}
     shredded = {key.id for key in DataKey.select(DataKey.id).where(DataKey.wrapped.is_null())}
     plans = []
@@ -233,7 +233,7 @@ def may_export_comments(person, allowed):
         raise NotAllowed("Only HR may export comments.")
 
 
-def start(kind, selection, actor, k, k_comments, keyring=None, excel=False, now=None):
+def start(kind, selection, actor, thresholds, keyring=None, excel=False, now=None):
     """Plan an export, record it in the audit log, and return it ready to stream.
 
     actor: the person asking, or None for the command line. Raises ExportError when
@@ -241,16 +241,16 @@ def start(kind, selection, actor, k, k_comments, keyring=None, excel=False, now=
     """
     now = now or utcnow()
     if kind == "themes":
-        plans = _theme_plans(selection, k, k_comments)
+        plans = _theme_plans(selection, thresholds)
         header, rows = THEME_HEADER, _theme_rows(plans)
     elif kind == "comments":
-        plans = _comment_plans(selection, k, k_comments)
+        plans = _comment_plans(selection, thresholds)
         header, rows = COMMENT_HEADER, _comment_rows(plans, keyring)
     else:
         raise NotFound(f"There is no “{kind[:40]}” export; there are {', '.join(KINDS)}.")
     count = sum(plan.rows for plan in plans)
     if not count:
-        raise ExportError(_empty(kind, selection, k_comments))
+        raise ExportError(_empty(kind, selection, thresholds.k_comments))
     filename = file_name(kind, selection, now.date())
     audit.record(actor, f"export_{kind}", filename, now=now, rows=count, excel=excel,
                  **selection.filters())

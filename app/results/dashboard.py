@@ -98,11 +98,11 @@ def series_of(round_):
     return list(reversed(list(earlier)))
 
 
-def build_view(round_, scope, k, k_comments):
+def build_view(round_, scope, thresholds):
     series = series_of(round_)
     if round_ not in series:
         series.append(round_)
-    facts = facts_for_rounds([r.id for r in series], k, k_comments)
+    facts = facts_for_rounds([r.id for r in series], thresholds)
     for r in series:
         r.facts = facts[r.id]
     return View(round_, scope, series, facts[round_.id], survey_themes(round_.survey_id))
@@ -135,7 +135,7 @@ def figures(facts, team_id, entry, counts=None):
     if team_id not in facts.shown_respondents:
         answers = None
     return Figures(answers, mean, favourable, score,
-                   facts.comment_count(team_id, entry.theme.key), facts.k)
+                   facts.comment_count(team_id, entry.theme.key), facts.thresholds.k)
 
 
 def _metric_value(figures_, metric):

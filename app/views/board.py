@@ -15,6 +15,7 @@ from app.models import STATUSES, Theme
 from app.results import dashboard
 from app.views.access import member, staff
 from app.views.dashboard import VIEWERS, chosen_view
+from app.views.extensions import thresholds
 from app.views.forms.board import EditForm, HideForm, ReactForm, ReplyForm, StatusForm, ThreadForm
 from app.views.limits import limit_anonymous_replies
 from app.views.params import query_key, use_converters
@@ -74,7 +75,6 @@ def _post_items(posts):
 
 
 def _thread_page(thread, status=200, **forms):
-    config = current_app.config
     posts = conversations.posts_of(thread, keys.current())
     items = [f"t{thread.id}"] + _post_items(posts)
     context = dict(reply_form=ReplyForm(formdata=None), status_form=StatusForm(formdata=None),
@@ -83,7 +83,7 @@ def _thread_page(thread, status=200, **forms):
     context.update(forms)
     return render_template(
         "board/thread.html", thread=thread, posts=posts,
-        summary=listing.summary(thread, config["MIN_GROUP"], config["MIN_GROUP_COMMENTS"]),
+        summary=listing.summary(thread, thresholds()),
         timeline=conversations.timeline(thread),
         may_manage=conversations.may_manage(_person(), thread),
         given=reactions.given(_person(), items, _key()), **context), status

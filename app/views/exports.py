@@ -12,6 +12,7 @@ from app.crypto import keys
 from app.exports import files
 from app.models import Team
 from app.views.access import staff
+from app.views.extensions import thresholds
 
 bp = Blueprint("exports", __name__)
 ROLES = ("hr", "admin")
@@ -43,8 +44,7 @@ def download():
             files.may_export_comments(person, config["ALLOW_COMMENT_EXPORT"])
         selection = files.choose(form.get("round"), form.get("since"), form.get("until"),
                                  form.get("team"))
-        export = files.start(kind, selection, person, config["MIN_GROUP"],
-                             config["MIN_GROUP_COMMENTS"], keyring=keys.current(),
+        export = files.start(kind, selection, person, thresholds(), keyring=keys.current(),
                              excel=form.get("excel") == "yes")
     except files.ExportError as error:
         return _page(error.status, str(error))

@@ -23,7 +23,7 @@ def thread_file(thread):
     return f"thread-{thread.id}.html"
 
 
-def export(directory, k, k_comments, team=None):
+def export(directory, thresholds, team=None):
     """Write the board into `directory`; returns the number of threads written.
 
     With `team`, only the threads a member of that team may read (their team's and
@@ -46,7 +46,7 @@ def export(directory, k, k_comments, team=None):
         _write(directory, thread_file(thread), render_template(
             "board/site/thread.html", thread=thread, published=True,
             posts=conversations.posts_of(thread, keyring),
-            summary=listing.summary(thread, k, k_comments),
+            summary=listing.summary(thread, thresholds),
             timeline=conversations.timeline(thread)))
     return len(threads)
 
