@@ -44,7 +44,7 @@ def create_app(test_config=None):
     _check_retention(app.config)
     app.extensions["heard_delivery"] = _check_delivery(app)
     _bind_database(app)
-    app.extensions["heard_keyring"] = _load_keyring(app)
+    _load_keyring(app)
 
     guards.init_app(app)  # before CSRF, which reads the form first
     csrf.init_app(app)
@@ -177,7 +177,6 @@ def _load_keyring(app):
     except keys.KeyFileError as error:
         raise StartupError(f"{error}. Point HEARD_KEY_FILE at the right key file.") from None
     keys.install(keyring)
-    return keyring
 
 
 def _count_wrapped_keys():

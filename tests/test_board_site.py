@@ -7,7 +7,6 @@ from html.parser import HTMLParser
 import pytest
 
 from app.board import conversations
-from app.crypto import keys
 from app.models import Person, Team, Theme
 from app.thresholds import Thresholds
 from tests.test_dashboard import two_teams  # noqa: F401 (a fixture)
@@ -45,10 +44,10 @@ def board(two_teams):  # noqa: F811
     authors = list(Person.select().where(Person.role == "employee",
                                          Person.team == two_teams["platform"]).limit(3))
     for n, person in enumerate(authors):
-        top = conversations.reply(person, threads[0], f"Anonymous note {n}", True, keys.current())
-        conversations.reply(person, threads[0], f"Nested note {n}", True, keys.current(),
+        top = conversations.reply(person, threads[0], f"Anonymous note {n}", True)
+        conversations.reply(person, threads[0], f"Nested note {n}", True,
                             parent_hex=top.id.hex())
-    conversations.reply(authors[0], threads[0], "Signed note", False, keys.current())
+    conversations.reply(authors[0], threads[0], "Signed note", False)
     return {"threads": threads, "anonymous": authors}
 
 

@@ -299,7 +299,7 @@ def _export(kind, round_id, since, until, team_path, excel):
         if kind == "comments":
             exports.may_export_comments(None, config["ALLOW_COMMENT_EXPORT"])
         selection = exports.choose(round_id, since, until, team_path)
-        export = exports.start(kind, selection, None, thresholds(), keyring=keys.current(),
+        export = exports.start(kind, selection, None, thresholds(),
                                excel=excel)
     except exports.ExportError as error:
         _fail(str(error))

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from app.accounts import credentials
 from app.accounts.roster import import_roster
 from app.board import conversations, reactions
-from app.crypto import keys, links
+from app.crypto import links
 from app.delivery import schedules
 from app.models import Invitation, OpenLink, Participation, Person, Round, Team, Theme, utcnow
 from app.pulse import answering, open_links, rounds, surveys
@@ -102,7 +102,6 @@ def poster_line(base_url):
 
 def _answer_in_public(round_, rng, when):
     """Two public threads on the latest closed round, with replies and reactions."""
-    keyring = keys.current()
     priya = Person.get(Person.name == LEADERS[0][0])
     hannah = Person.get(Person.name == HR_PERSON[0])
     engineering = Team.by_path(f"{COMPANY}/Engineering")
@@ -122,12 +121,12 @@ def _answer_in_public(round_, rng, when):
     replies = [("Thank you. The on-call change alone will make a big difference.", True),
                ("Could the migration date be shared on the team page?", False),
                ("Appreciated. Let's see how the next sprint goes.", True)]
-    key = reactions.mark_key(keyring)
+    key = reactions.mark_key()
     for (text, anonymous), person in zip(replies, rng.sample(engineers, len(replies))):
-        conversations.reply(person, workload, text, anonymous, keyring, now=when)
-    first = conversations.posts_of(workload, keyring)[0]
+        conversations.reply(person, workload, text, anonymous, now=when)
+    first = conversations.posts_of(workload)[0]
     conversations.reply(priya, workload, "Yes: it is on the Engineering page now.", False,
-                        keyring, parent_hex=first.id, now=when)
+                        parent_hex=first.id, now=when)
     conversations.set_status(priya, conversations.thread_by_id(workload.id), "in_progress",
                              now=when + timedelta(hours=20))
     for person in rng.sample(engineers, 6):

@@ -17,7 +17,7 @@ from peewee import JOIN, Tuple, fn
 
 from app.accounts import audit, scope
 from app.board.conversations import STATUS_LABELS
-from app.crypto import blobs
+from app.crypto import blobs, keys
 from app.exports import spreadsheet
 # What an export covers is chosen in app.exports.choice; callers find it all here.
 from app.exports.choice import ExportError, NotAllowed, NotFound, Selection, choose  # noqa: F401
@@ -180,7 +180,8 @@ def _comment_plans(selection, thresholds):
     return plans
 
 
-def _comment_rows(plans, keyring):
+def _comment_rows(plans):
+    keyring = keys.current()
     names = dict(Theme.select(Theme.key, Theme.name).tuples())
     for plan in plans:
         round_ = plan.round
@@ -233,7 +234,7 @@ def may_export_comments(person, allowed):
         raise NotAllowed("Only HR may export comments.")
 
 
-def start(kind, selection, actor, thresholds, keyring=None, excel=False, now=None):
+def start(kind, selection, actor, thresholds, excel=False, now=None):
     """Plan an export, record it in the audit log, and return it ready to stream.
 
     actor: the person asking, or None for the command line. Raises ExportError when
@@ -245,7 +246,7 @@ def start(kind, selection, actor, thresholds, keyring=None, excel=False, now=Non
         header, rows = THEME_HEADER, _theme_rows(plans)
     elif kind == "comments":
         plans = _comment_plans(selection, thresholds)
-        header, rows = COMMENT_HEADER, _comment_rows(plans, keyring)
+        header, rows = COMMENT_HEADER, _comment_rows(plans)
     else:
         raise NotFound(f"There is no “{kind[:40]}” export; there are {', '.join(KINDS)}.")
     count = sum(plan.rows for plan in plans)

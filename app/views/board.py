@@ -10,7 +10,6 @@ from flask_login import current_user
 from app.accounts import credentials
 from app.board import conversations, listing, plaintext, reactions
 from app.board.conversations import ConversationError
-from app.crypto import keys
 from app.models import STATUSES, Theme
 from app.results import dashboard
 from app.views.access import member, staff
@@ -48,7 +47,7 @@ def _key():
     """Today's reaction key. Each day's first board page also forgets the day before:
     its reaction marks and secret, and the sign-in links used on it."""
     credentials.forget_used_links()
-    return reactions.mark_key(keys.current())
+    return reactions.mark_key()
 
 
 @bp.get("/board")
@@ -75,7 +74,7 @@ def _post_items(posts):
 
 
 def _thread_page(thread, status=200, **forms):
-    posts = conversations.posts_of(thread, keys.current())
+    posts = conversations.posts_of(thread)
     items = [f"t{thread.id}"] + _post_items(posts)
     context = dict(reply_form=ReplyForm(formdata=None), status_form=StatusForm(formdata=None),
                    edit_form=EditForm(formdata=None, body=thread.body),
@@ -96,7 +95,7 @@ def thread(thread_id):
 
 
 def _replies(thread, status=200, oob=None):
-    posts = conversations.posts_of(thread, keys.current())
+    posts = conversations.posts_of(thread)
     items = _post_items(posts)
     return render_with_oob("board/partials/replies.html", oob, status, thread=thread,
                            posts=posts, given=reactions.given(_person(), items, _key()),
@@ -124,8 +123,7 @@ def post_reply(thread_id):
     try:
         _validated(form)
         post = conversations.reply(_person(), thread, form.body.data,
-                                   form.identity.data == "anonymous", keys.current(),
-                                   parent_hex=parent)
+                                   form.identity.data == "anonymous", parent_hex=parent)
     except ConversationError as error:
         if form.parent.errors:  # not a reply's id at all: as for an unknown one
             abort(404, "There is no such reply in this thread.")

@@ -8,7 +8,6 @@ from flask import Blueprint, Response, current_app, render_template, request, st
 from flask_login import current_user
 
 from app.accounts import scope
-from app.crypto import keys
 from app.exports import files
 from app.models import Team
 from app.views.access import staff
@@ -44,7 +43,7 @@ def download():
             files.may_export_comments(person, config["ALLOW_COMMENT_EXPORT"])
         selection = files.choose(form.get("round"), form.get("since"), form.get("until"),
                                  form.get("team"))
-        export = files.start(kind, selection, person, thresholds(), keyring=keys.current(),
+        export = files.start(kind, selection, person, thresholds(),
                              excel=form.get("excel") == "yes")
     except files.ExportError as error:
         return _page(error.status, str(error))
