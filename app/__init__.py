@@ -55,9 +55,9 @@ def create_app(test_config=None):
 
     from app import cli  # here, not above: the CLI builds its apps with create_app
     assets.init_app(app)
-    logs.init_app(app)
     security_headers.init_app(app)
     register_blueprints(app)
+    logs.init_app(app)  # after the routes: it redacts those that carry a secret
     cli.init_app(app)
     return app
 

@@ -81,5 +81,5 @@ def smtp():
 def run_tick(app, now=None, **kwargs):
     """`flask rounds tick` as a function call, at a chosen moment."""
     with app.app_context():
-        return tick.tick(app.extensions["heard_delivery"], app.config["BASE_URL"],
+        return tick.tick(app.extensions["heard_delivery"], app.extensions["heard_urls"],
                          app.extensions["heard_thresholds"], now=now, **kwargs)

@@ -17,7 +17,7 @@ from app.exports import files as exports
 from app.models import Person, Team
 from app.pulse import rounds, surveys
 from app.views import static_site
-from app.views.extensions import thresholds
+from app.views.extensions import thresholds, urls
 
 
 def init_app(app):
@@ -129,16 +129,15 @@ def rounds_close_due():
 @click.option("--all", "everyone", is_flag=True, help="Everyone invited to open rounds, as CSV.")
 def links_command(email, everyone):
     """Print a person's personal link for the open round(s)."""
-    base_url = current_app.config["BASE_URL"]
     if everyone == bool(email):
         _fail("give an EMAIL or --all")
     if everyone:
         click.echo("email,url")
-        for link in rounds.all_open_links(base_url):
+        for link in rounds.all_open_links(urls()):
             click.echo(f"{link.email},{link.url}")
         return
     try:
-        found = rounds.links_for_person(email, base_url)
+        found = rounds.links_for_person(email, urls())
     except rounds.RoundError as error:
         _fail(str(error))
     if not found:
@@ -158,11 +157,10 @@ def demo_command():
         demo.load_demo(config["SURVEYS_DIR"], thresholds().k,
                        timezone=mail_settings.timezone)
         click.echo("demo company loaded")
-        sent = tick.tick(mail_settings, config["BASE_URL"], thresholds()).delivery.sent
+        sent = tick.tick(mail_settings, urls(), thresholds()).delivery.sent
         click.echo(f"{sent} invitation mail(s) for the open round: {mail_settings.describe()}")
-    base_url = config["BASE_URL"]
-    for line in (demo.sign_in_lines(base_url) + demo.staff_sign_in_lines(base_url)
-                 + demo.board_sign_in_line(base_url) + demo.poster_line(base_url)):
+    for line in (demo.sign_in_lines(urls()) + demo.staff_sign_in_lines(urls())
+                 + demo.board_sign_in_line(urls()) + demo.poster_line(urls())):
         click.echo(line)
 
 
@@ -203,7 +201,7 @@ def login_link_command(email):
         token = credentials.create_sign_in_link(_staff_member(email), minutes)
     except credentials.AccountError as error:
         _fail(str(error))
-    click.echo(credentials.sign_in_url(current_app.config["BASE_URL"], token))
+    click.echo(urls().sign_in(token))
     click.echo(f"(works once, for {minutes} minutes)", err=True)
 
 

@@ -44,7 +44,7 @@ class TickReport:
     delivery: outbox.Delivery = field(default_factory=outbox.Delivery)
 
 
-def tick(settings, base_url, thresholds, now=None, send=True):
+def tick(settings, urls, thresholds, now=None, send=True):
     now = now or utcnow()
     min_group = thresholds.k
     report = TickReport()
@@ -67,7 +67,7 @@ def tick(settings, base_url, thresholds, now=None, send=True):
         report.released = releases.release_due(min_group, now)
 
     def deliver():
-        report.delivery = outbox.deliver(settings, base_url, min_group, now,
+        report.delivery = outbox.deliver(settings, urls, min_group, now,
                                          final_stage=len(settings.reminder_days))
 
     step("closing rounds", close)

@@ -14,13 +14,15 @@ from app.pulse import answering
 from app.views.access import public, sign_in
 from app.views.extensions import thresholds
 from app.views.forms import pulse as forms
+from app.views.params import use_converters
 from app.views.rendering import render
 
 bp = Blueprint("employee", __name__)
+use_converters(bp)
 SESSION_KEY = "pulse"
 
 
-@bp.get("/p/<token>")
+@bp.get("/p/<secret:token>")
 @public
 def open_link(token):
     """Start a pulse session from a personal link, then forget the token."""

@@ -6,3 +6,8 @@ from flask import current_app
 def thresholds():
     """The app's Thresholds (HEARD_MIN_GROUP and HEARD_MIN_GROUP_COMMENTS)."""
     return current_app.extensions["heard_thresholds"]
+
+
+def urls():
+    """The app's link builders (app.views.urls.LinkUrls)."""
+    return current_app.extensions["heard_urls"]

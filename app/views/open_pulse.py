@@ -15,13 +15,15 @@ from app.views.employee import invalid_link, start_session
 from app.views.extensions import thresholds
 from app.views.forms import pulse as forms
 from app.views.limits import limit_open_answers, remember_device
+from app.views.params import use_converters
 from app.views.rendering import render
 
 bp = Blueprint("open_pulse", __name__)
+use_converters(bp)
 SESSION_KEY = "open"
 
 
-@bp.get("/o/<token>")
+@bp.get("/o/<secret:token>")
 @public
 def open_link(token):
     link = open_links.link_for_token(token)
