@@ -119,6 +119,15 @@ def _figure_cells(figures):
             figures.enps, figures.comments]
 
 
+@dataclass(frozen=True)
+class ThreadFigures:
+    """What the themes file says of a group's thread on a theme."""
+    status: str
+    response_days: int | None  # until a leader first answered
+    replies: int
+    reactions: int             # on the thread and on its replies still shown
+
+
 def _thread_cells(thread, suppressed):
     if thread is None:
         return [None, None, None, None]
@@ -129,16 +138,16 @@ def _thread_cells(thread, suppressed):
 
 
 def _threads_of(round_ids):
-    """{(round, theme, team): Thread} with `reactions`: those on the thread and on its
-    replies still shown."""
+    """{(round, theme, team): ThreadFigures} of the threads on these rounds."""
     on_replies = dict(Post.select(Post.thread, fn.SUM(Post.me_too + Post.helpful))
                       .join(Thread).where(Thread.round.in_(round_ids),
                                           Post.hidden_reason.is_null())
                       .group_by(Post.thread).tuples())
     found = {}
     for thread in Thread.select().where(Thread.round.in_(round_ids)):
-        thread.reactions = thread.me_too + thread.helpful + int(on_replies.get(thread.id) or 0)
-        found[(thread.round_id, thread.theme_id, thread.team_id)] = thread
+        found[(thread.round_id, thread.theme_id, thread.team_id)] = ThreadFigures(
+            thread.status, thread.response_days, thread.replies,
+            thread.me_too + thread.helpful + int(on_replies.get(thread.id) or 0))
     return found
 
 

@@ -60,6 +60,7 @@ class View:
     series: list               # the rounds of the trend, oldest first, this one last
     facts: object
     themes: list               # ThemeQuestions of the survey
+    facts_by_round: dict = field(default_factory=dict)  # round id -> RoundFacts, the series'
     scope_path: list = field(default_factory=list)  # the teams above the scope it may open
     may_open: object = None    # team -> whether the viewer may open that team's group
 
@@ -103,9 +104,8 @@ def build_view(round_, scope, thresholds):
     if round_ not in series:
         series.append(round_)
     facts = facts_for_rounds([r.id for r in series], thresholds)
-    for r in series:
-        r.facts = facts[r.id]
-    return View(round_, scope, series, facts[round_.id], survey_themes(round_.survey_id))
+    return View(round_, scope, series, facts[round_.id], survey_themes(round_.survey_id),
+                facts_by_round=facts)
 
 
 def figures(facts, team_id, entry, counts=None):
@@ -144,7 +144,8 @@ def _metric_value(figures_, metric):
 
 def theme_card(view, entry):
     """A theme's card: its figures now, the change, and the trend."""
-    history = [figures(r.facts, view.scope.id, entry) for r in view.series]
+    history = [figures(view.facts_by_round[r.id], view.scope.id, entry)
+               for r in view.series]
     values = [_metric_value(f, entry.metric) for f in history]
     change = None
     if len(values) >= 2 and values[-1] is not None and values[-2] is not None:

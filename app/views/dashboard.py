@@ -6,6 +6,8 @@ that does not exist, or that the viewer may not see, is a 404 with a sentence sa
 so; a group too small to show anything gets the page with every figure suppressed
 and the reason.
 """
+from dataclasses import replace
+
 from flask import Blueprint, abort, render_template
 from flask_login import current_user
 
@@ -45,11 +47,10 @@ def chosen_view():
             abort(404, "There is no team with that number among the teams you may see.")
         if not scope.in_round(team, round_):
             abort(404, f"{team.path} was not part of the round “{round_.name}”.")
-    view = dashboard.build_view(round_, team, thresholds())
-    view.may_open = viewer.may_view
-    view.scope_path = [t for t in reversed(team.ancestors())
-                       if viewer.may_view(t) and scope.in_round(t, round_)] + [team]
-    return view, rounds
+    scope_path = [t for t in reversed(team.ancestors())
+                  if viewer.may_view(t) and scope.in_round(t, round_)] + [team]
+    return replace(dashboard.build_view(round_, team, thresholds()), may_open=viewer.may_view,
+                   scope_path=scope_path), rounds
 
 
 @bp.get("/themes")
