@@ -13,6 +13,7 @@ from app.crypto import keys
 from app.db import DatabaseURLError, database_from_url, db
 from app.delivery import settings as delivery_settings
 from app.results import aggregates
+from app.thresholds import Thresholds
 from app.views import assets, guards, register_blueprints, security_headers
 
 MAX_BODY_BYTES = 64 * 1024  # a pulse with every comment full is ~10 kB; more is abuse
@@ -36,9 +37,10 @@ def create_app(test_config=None):
         app.config.from_mapping(test_config)
     _load_settings(app.config)
     _fill_instance_defaults(app)
+    app.extensions["heard_thresholds"] = Thresholds.from_config(app.config)
     app.extensions["heard_delivery"] = _check_delivery(app)
     _bind_database(app)
-    app.extensions["heard_keyring"] = _load_keyring(app)
+    _load_keyring(app)
 
     guards.init_app(app)  # before CSRF, which reads the form first
     csrf.init_app(app)
@@ -49,9 +51,9 @@ def create_app(test_config=None):
 
     from app import cli  # here, not above: the CLI builds its apps with create_app
     assets.init_app(app)
-    logs.init_app(app)
     security_headers.init_app(app)
     register_blueprints(app)
+    logs.init_app(app)  # after the routes: it redacts those that carry a secret
     cli.init_app(app)
     return app
 
@@ -134,7 +136,6 @@ def _load_keyring(app):
     except keys.KeyFileError as error:
         raise StartupError(f"{error}. Point HEARD_KEY_FILE at the right key file.") from None
     keys.install(keyring)
-    return keyring
 
 
 def _count_wrapped_keys():

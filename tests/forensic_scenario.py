@@ -30,6 +30,7 @@ from app.db import db, is_sqlite
 from app.delivery import tick
 from app.models import DataKey, Invitation, Person, Round, TeamTally
 from app.pulse import releases, rounds
+from app.thresholds import Thresholds
 from tests import forensics
 from tests.conftest import PG_URL, build_app, csrf_token, personal_path, roster_csv
 
@@ -196,7 +197,7 @@ def run(workdir, monkeypatch):
             copies.append(_take_copy(app, f"answer-{number}", copies_dir, conn))
     with app.app_context():
         Round.update(closes_at=Round.opens_at).where(Round.id == round_.id).execute()
-        tick.close_due(K, 10)
+        tick.close_due(Thresholds(K, 10))
         copies.append(_take_copy(app, "closed", copies_dir, conn))
         audit = Audit(
             engine="sqlite" if is_sqlite() else "postgresql", copies=copies, arrival=arrival,

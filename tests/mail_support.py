@@ -80,7 +80,6 @@ def smtp():
 
 def run_tick(app, now=None, **kwargs):
     """`flask rounds tick` as a function call, at a chosen moment."""
-    config = app.config
     with app.app_context():
-        return tick.tick(app.extensions["heard_delivery"], config["BASE_URL"],
-                         config["MIN_GROUP"], config["MIN_GROUP_COMMENTS"], now=now, **kwargs)
+        return tick.tick(app.extensions["heard_delivery"], app.extensions["heard_urls"],
+                         app.extensions["heard_thresholds"], now=now, **kwargs)

@@ -29,6 +29,7 @@ from app.models import Theme
 from app.results import aggregates, dashboard
 from app.results.aggregates import facts_from_rows
 from app.results.dashboard import ThemeQuestions, figures
+from app.thresholds import Thresholds
 from tests.test_visibility import everything_derivable, team_trees
 
 THEMES = [
@@ -74,7 +75,7 @@ def facts_of(parents, people, round_id, k, k_comments):
     return facts_from_rows(parents, tallies, [(t, q, v, n) for (t, q, v), n in counts.items()],
                            [(t, key, n) for t, n in comments.items()
                             for key in ("workload", COMMENT_ONLY.key)],
-                           lambda: (invited, answered), k, k_comments)
+                           lambda: (invited, answered), Thresholds(k, k_comments))
 
 
 def subtree(parents, team_id):

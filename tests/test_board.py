@@ -7,10 +7,10 @@ import pytest
 from app.accounts import audit
 from app.board import conversations, listing, plaintext, reactions
 from app.board.conversations import Conflict, ConversationError, NotAllowed, NotFound
-from app.crypto import keys
 from app.models import (
     AuditEntry, Person, Post, ReactionMark, Team, Theme, Thread, ThreadEvent, utcnow)
 from app.models.board import ReactionKey
+from app.thresholds import Thresholds
 from tests.test_dashboard import two_teams  # noqa: F401 (a fixture)
 
 
@@ -94,35 +94,34 @@ def test_nobody_but_a_leader_of_the_scope_changes_a_status(thread, two_teams, wh
 
 def test_an_anonymous_reply_keeps_no_author_and_no_readable_text(thread):
     employee = member_of("Acme/Platform")
-    post = conversations.reply(employee, fresh(thread), "Thank you, finally.", True,
-                               keys.current())
+    post = conversations.reply(employee, fresh(thread), "Thank you, finally.", True)
     stored = Post.get_by_id(post.id)
     assert stored.author_id is None and stored.body is None
     assert b"finally" not in stored.sealed
     assert not hasattr(stored, "created_at") and len(stored.id) == 16
-    [shown] = conversations.posts_of(fresh(thread), keys.current())
+    [shown] = conversations.posts_of(fresh(thread))
     assert shown.author is None and shown.text == "Thank you, finally."
     assert fresh(thread).replies == 1
 
 
 def test_a_sealed_reply_copied_into_another_row_does_not_open(thread):
     employee = member_of("Acme/Platform")
-    first = conversations.reply(employee, fresh(thread), "first", True, keys.current())
-    second = conversations.reply(employee, fresh(thread), "second", True, keys.current())
+    first = conversations.reply(employee, fresh(thread), "first", True)
+    second = conversations.reply(employee, fresh(thread), "second", True)
     Post.update(sealed=Post.get_by_id(first.id).sealed).where(Post.id == second.id).execute()
     from app.crypto.blobs import BlobError
     with pytest.raises(BlobError):
-        conversations.posts_of(fresh(thread), keys.current())
+        conversations.posts_of(fresh(thread))
 
 
 def test_replies_nest_two_levels_and_a_signed_reply_shows_its_author(thread, two_teams):  # noqa: F811
     employee = member_of("Acme/Platform")
-    top = conversations.reply(employee, fresh(thread), "Top", False, keys.current())
+    top = conversations.reply(employee, fresh(thread), "Top", False)
     child = conversations.reply(two_teams["platform_lead"], fresh(thread), "Child", False,
-                                keys.current(), parent_hex=top.id.hex())
-    conversations.reply(employee, fresh(thread), "Grandchild", True, keys.current(),
+                                parent_hex=top.id.hex())
+    conversations.reply(employee, fresh(thread), "Grandchild", True,
                         parent_hex=child.id.hex())
-    [shown] = conversations.posts_of(fresh(thread), keys.current())
+    [shown] = conversations.posts_of(fresh(thread))
     assert shown.author == employee.name and shown.role is None
     assert [(p.text, p.author, p.role) for p in shown.replies] in (
         [("Child", two_teams["platform_lead"].name, "leader"), ("Grandchild", None, None)],
@@ -131,7 +130,7 @@ def test_replies_nest_two_levels_and_a_signed_reply_shows_its_author(thread, two
 
 def test_staff_reply_with_their_name(thread, two_teams):  # noqa: F811
     with pytest.raises(ConversationError, match="reply with their name"):
-        conversations.reply(two_teams["hr"], fresh(thread), "Psst", True, keys.current())
+        conversations.reply(two_teams["hr"], fresh(thread), "Psst", True)
 
 
 @pytest.mark.parametrize("body, message", [
@@ -140,15 +139,13 @@ def test_staff_reply_with_their_name(thread, two_teams):  # noqa: F811
     ("nul \x00", "a control or text-direction character")])
 def test_bad_replies_are_refused_and_nothing_is_stored(thread, body, message):
     with pytest.raises(ConversationError, match=message) as refused:
-        conversations.reply(member_of("Acme/Platform"), fresh(thread), body, True,
-                            keys.current())
+        conversations.reply(member_of("Acme/Platform"), fresh(thread), body, True)
     assert refused.value.status == 422
     assert Post.select().count() == 0 and fresh(thread).replies == 0
 
 
 def test_exactly_5000_characters_is_fine(thread):
-    conversations.reply(member_of("Acme/Platform"), fresh(thread), "x" * 5000, False,
-                        keys.current())
+    conversations.reply(member_of("Acme/Platform"), fresh(thread), "x" * 5000, False)
     assert Post.select().count() == 1
 
 
@@ -156,26 +153,25 @@ def test_replies_to_missing_or_hidden_posts_are_refused(thread, two_teams):  # n
     employee = member_of("Acme/Platform")
     for missing in ("nothex", "00" * 16, "0" * 31):
         with pytest.raises(NotFound):
-            conversations.reply(employee, fresh(thread), "Hi", False, keys.current(),
+            conversations.reply(employee, fresh(thread), "Hi", False,
                                 parent_hex=missing)
-    post = conversations.reply(employee, fresh(thread), "Rude words", False, keys.current())
+    post = conversations.reply(employee, fresh(thread), "Rude words", False)
     conversations.hide_post(two_teams["hr"], fresh(thread), post.id.hex(), "Insulting")
     with pytest.raises(Conflict, match="hidden by HR"):
-        conversations.reply(employee, fresh(thread), "Hi", False, keys.current(),
+        conversations.reply(employee, fresh(thread), "Hi", False,
                             parent_hex=post.id.hex())
     assert Post.select().count() == 1
 
 
 def test_hr_hides_a_reply_with_a_reason_and_the_audit_log_says_who(thread, two_teams):  # noqa: F811
     employee = member_of("Acme/Platform")
-    post = conversations.reply(employee, fresh(thread), "Names someone cruelly", True,
-                               keys.current())
+    post = conversations.reply(employee, fresh(thread), "Names someone cruelly", True)
     with pytest.raises(NotAllowed):
         conversations.hide_post(two_teams["platform_lead"], fresh(thread), post.id.hex(), "x")
     conversations.hide_post(two_teams["hr"], fresh(thread), post.id.hex(), "Personal attack")
     stored = Post.get_by_id(post.id)
     assert stored.sealed is None and stored.body is None
-    [shown] = conversations.posts_of(fresh(thread), keys.current())
+    [shown] = conversations.posts_of(fresh(thread))
     assert shown.text is None and shown.hidden_reason == "Personal attack"
     [entry] = audit.entries()
     assert entry.actor.id == two_teams["hr"].id and entry.action == "hide_reply"
@@ -187,7 +183,7 @@ def test_hr_hides_a_reply_with_a_reason_and_the_audit_log_says_who(thread, two_t
 
 
 def test_one_reaction_of_each_kind_per_person_without_a_list_of_who(thread):
-    key = reactions.mark_key(keys.current())
+    key = reactions.mark_key()
     first, second = Person.select().where(Person.role == "employee").limit(2)
     reactions.react(first, fresh(thread), "me_too", key, thread)
     reactions.react(first, fresh(thread), "helpful", key, thread)
@@ -209,9 +205,9 @@ def test_the_next_day_nobody_knows_who_reacted_not_even_heard(thread):
     """The documented price of forgetting: the next day a person may react again."""
     today = utcnow()
     person = member_of("Acme/Platform")
-    reactions.react(person, fresh(thread), "me_too", reactions.mark_key(keys.current(), today),
+    reactions.react(person, fresh(thread), "me_too", reactions.mark_key(today),
                     thread)
-    tomorrow = reactions.mark_key(keys.current(), today + timedelta(days=1))
+    tomorrow = reactions.mark_key(today + timedelta(days=1))
     assert ReactionMark.select().count() == 0 and ReactionKey.select().count() == 1
     assert reactions.given(person, [reactions.item_of(thread)], tomorrow) == set()
     reactions.react(person, fresh(thread), "me_too", tomorrow, thread)
@@ -231,14 +227,14 @@ def test_who_sees_which_thread(thread, two_teams):  # noqa: F811
     assert seen[two_teams["sales_lead"]] == {organisation.id}
     assert seen[hr] == {thread.id, organisation.id}
     with pytest.raises(NotFound):
-        conversations.reply(sales, fresh(thread), "Let me in", False, keys.current())
+        conversations.reply(sales, fresh(thread), "Let me in", False)
     assert {t.id for t in listing.visible_threads(platform, status="planned")} == {organisation.id}
     assert {t.id for t in listing.visible_threads(platform, theme_key="workload")} == {thread.id}
 
 
 def test_themes_awaiting_a_reply_leave_once_answered(two_teams):  # noqa: F811
     from app.results import dashboard
-    view = dashboard.build_view(two_teams["round"], two_teams["platform"], 5, 10)
+    view = dashboard.build_view(two_teams["round"], two_teams["platform"], Thresholds(5, 10))
     waiting = {theme.key for theme, _what in listing.awaiting(view)}
     assert "workload" in waiting
     conversations.open_thread(two_teams["platform_lead"], two_teams["round"],
@@ -257,11 +253,11 @@ def test_the_median_response_time_per_round(two_teams):  # noqa: F811
 
 
 def test_the_summary_shows_only_figures_that_pass(thread, two_teams):  # noqa: F811
-    shown = listing.summary(fresh(thread), 5, 10)
+    shown = listing.summary(fresh(thread), Thresholds(5, 10))
     # 11 of 12 answered: the figures show, the count does not (it would say who did not).
     assert shown.card.now.answers is None and shown.card.now.at_least == 5
     assert shown.comments is not None
-    hidden = listing.summary(fresh(thread), 12, 12)
+    hidden = listing.summary(fresh(thread), Thresholds(12, 12))
     assert hidden.card.now.suppressed and hidden.comments is None
 
 
@@ -282,8 +278,7 @@ def test_text_is_shown_exactly_as_typed_with_only_web_links_clickable(text, expe
 
 def test_text_is_stored_as_typed(thread):
     typed = "<script>alert(1)</script> & {{ 7*7 }}\r\nline two"
-    post = conversations.reply(member_of("Acme/Platform"), fresh(thread), typed, False,
-                               keys.current())
+    post = conversations.reply(member_of("Acme/Platform"), fresh(thread), typed, False)
     assert Post.get_by_id(post.id).body == typed.replace("\r\n", "\n")
 
 
@@ -293,6 +288,6 @@ def test_activity_orders_the_board(thread, two_teams):  # noqa: F811
         two_teams["platform"], "Growth", "planned", now=utcnow() + timedelta(days=1))
     lead = two_teams["platform_lead"]
     assert [t.id for t in listing.visible_threads(lead)][:2] == [later.id, thread.id]
-    conversations.reply(lead, fresh(thread), "News", False, keys.current(),
+    conversations.reply(lead, fresh(thread), "News", False,
                         now=utcnow() + timedelta(days=2))
     assert [t.id for t in listing.visible_threads(lead)][:2] == [thread.id, later.id]

@@ -76,11 +76,9 @@ def attribute_reactions(keyring, people, items):
 
 def react_all_day(thread):  # noqa: F811
     """Eleven reactions by eight people on the thread and a reply, during DAY."""
-    keyring = keys.current()
     people = platform_employees()[:8]
-    post = conversations.reply(people[0], Thread.get_by_id(thread.id), "Agreed", True, keyring,
-                               now=DAY)
-    key = reactions.mark_key(keyring, DAY)
+    post = conversations.reply(people[0], Thread.get_by_id(thread.id), "Agreed", True, now=DAY)
+    key = reactions.mark_key(DAY)
     for n, person in enumerate(people):
         reactions.react(person, Thread.get_by_id(thread.id), "me_too", key, thread)
         if n < 3:
@@ -154,7 +152,7 @@ def test_after_the_day_the_key_holder_cannot_say_who_reacted(thread, monkeypatch
     if weakened:
         WEAKENED[weakened](monkeypatch)
     items = react_all_day(thread)
-    reactions.mark_key(keys.current(), DAY + timedelta(days=1))  # any board page, next day
+    reactions.mark_key(DAY + timedelta(days=1))  # any board page, next day
     found = attribute_reactions(keys.current(), employees(), items)
     if weakened:
         assert len(found) == 11  # the attack works on the old design: it is a real attack
@@ -171,7 +169,7 @@ def test_a_destroyed_day_secret_leaves_no_bytes_in_the_files(thread, monkeypatch
     react_all_day(thread)
     [secret] = stored_marks_and_secrets()[1]
     assert secret in raw_bytes_of_key_store()  # the attack can see a live secret
-    reactions.mark_key(keys.current(), DAY + timedelta(days=1))
+    reactions.mark_key(DAY + timedelta(days=1))
     assert stored_marks_and_secrets()[1] != [secret]
     assert (secret in raw_bytes_of_key_store()) is weakened
 
@@ -188,12 +186,11 @@ def test_the_day_secrets_never_reach_postgresqls_write_ahead_log(app):
 
 def sign_in_and_reply_anonymously(thread, people):  # noqa: F811
     """Each person opens a sign-in link and replies at once, a few minutes apart."""
-    keyring = keys.current()
     for n, person in enumerate(people):
         moment = DAY + timedelta(minutes=7 * n, seconds=n)
         token = credentials.create_sign_in_link(person, 15, now=moment - timedelta(minutes=1))
         credentials.redeem_sign_in_link(token, now=moment)
-        conversations.reply(person, Thread.get_by_id(thread.id), f"Reply {n}", True, keyring,
+        conversations.reply(person, Thread.get_by_id(thread.id), f"Reply {n}", True,
                             now=moment + timedelta(seconds=40))
 
 
@@ -226,7 +223,7 @@ def attribute_replies(people):
     guesses = [group for group in ordered for _member in group]
     named = 0
     for post_id, group in zip(posts_in_storage_order(), guesses):
-        text = conversations.posts_of(Thread.get(), keys.current())
+        text = conversations.posts_of(Thread.get())
         author = next(p for p in text if p.id == post_id.hex()).text
         if len(group) == 1 and author == f"Reply {people.index(group[0])}":
             named += 1
@@ -324,7 +321,7 @@ def test_the_next_day_sign_in_links_no_longer_line_up_with_replies(app, thread, 
     people = platform_employees()[:10]
     random.Random(7).shuffle(people)
     sign_in_and_reply_anonymously(thread, people)
-    shown = {p.id: p.text for p in conversations.posts_of(Thread.get(), keys.current())}
+    shown = {p.id: p.text for p in conversations.posts_of(Thread.get())}
 
     replier = {person.id: f"Reply {n}" for n, person in enumerate(people)}
 

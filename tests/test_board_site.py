@@ -7,8 +7,8 @@ from html.parser import HTMLParser
 import pytest
 
 from app.board import conversations
-from app.crypto import keys
 from app.models import Person, Team, Theme
+from app.thresholds import Thresholds
 from tests.test_dashboard import two_teams  # noqa: F401 (a fixture)
 
 
@@ -44,10 +44,10 @@ def board(two_teams):  # noqa: F811
     authors = list(Person.select().where(Person.role == "employee",
                                          Person.team == two_teams["platform"]).limit(3))
     for n, person in enumerate(authors):
-        top = conversations.reply(person, threads[0], f"Anonymous note {n}", True, keys.current())
-        conversations.reply(person, threads[0], f"Nested note {n}", True, keys.current(),
+        top = conversations.reply(person, threads[0], f"Anonymous note {n}", True)
+        conversations.reply(person, threads[0], f"Nested note {n}", True,
                             parent_hex=top.id.hex())
-    conversations.reply(authors[0], threads[0], "Signed note", False, keys.current())
+    conversations.reply(authors[0], threads[0], "Signed note", False)
     return {"threads": threads, "anonymous": authors}
 
 
@@ -94,11 +94,11 @@ def test_the_export_for_one_team_holds_only_what_its_members_may_read(runner, bo
 
 
 def test_figures_in_the_export_respect_the_thresholds(app, runner, board, tmp_path):
-    app.config["MIN_GROUP"] = app.config["MIN_GROUP_COMMENTS"] = 12
+    app.extensions["heard_thresholds"] = Thresholds(12, 12)  # as if started with these
     runner.invoke(args=["board", "export", str(tmp_path / "site")])
     page = (tmp_path / "site" / f"thread-{board['threads'][0].id}.html").read_text()
     assert "Figures are not shown for this group" in page and "of 5" not in page
-    app.config["MIN_GROUP"], app.config["MIN_GROUP_COMMENTS"] = 5, 10
+    app.extensions["heard_thresholds"] = Thresholds(5, 10)
     runner.invoke(args=["board", "export", str(tmp_path / "site")])
     page = (tmp_path / "site" / f"thread-{board['threads'][0].id}.html").read_text()
     assert "at least 5 answered" in page and "11 answered" not in page

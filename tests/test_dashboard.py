@@ -8,6 +8,7 @@ from app.accounts import scope
 from app.models import Team, Theme, utcnow
 from app.pulse import rounds
 from app.results import dashboard
+from app.thresholds import Thresholds
 from tests.conftest import answer, build_app, close_with_answers, invitations_of, sign_in
 
 T0 = utcnow() - timedelta(days=30)
@@ -21,7 +22,7 @@ def app(tmp_path):
 
 
 def view_of(round_, path, k=5, k_comments=10):
-    return dashboard.build_view(round_, Team.by_path(path), k, k_comments)
+    return dashboard.build_view(round_, Team.by_path(path), Thresholds(k, k_comments))
 
 
 def card(view, theme_key):
@@ -238,7 +239,7 @@ def test_a_large_group_is_summed_from_the_whole_round_like_a_small_one(app, make
 
     def sums():
         aggregates.forget_cached_facts()
-        return aggregates.facts_for_rounds([round_.id], 5, 10)[round_.id].answers_in(acme)
+        return aggregates.facts_for_rounds([round_.id], Thresholds(5, 10))[round_.id].answers_in(acme)
     small = sums()
     monkeypatch.setattr(aggregates, "SMALL_GROUP_TEAMS", 0)
     assert sums() == small and sum(small[next(iter(small))].values()) == 13
@@ -251,10 +252,10 @@ def test_a_new_worker_reads_the_stored_snapshot_and_sees_the_same(app, make_roun
     round_ = close_with_answers(round_, {"Acme/Platform": 10, "Acme/Sales": 3},
                                 comment="Too many meetings", now=T0)
     aggregates.forget_cached_facts()
-    worked_out = aggregates.facts_for_rounds([round_.id], 5, 10)[round_.id]
+    worked_out = aggregates.facts_for_rounds([round_.id], Thresholds(5, 10))[round_.id]
     assert RoundSnapshot.select().count() == 1
     aggregates.forget_cached_facts()  # a worker that has just started
-    from_snapshot = aggregates.facts_for_rounds([round_.id], 5, 10)[round_.id]
+    from_snapshot = aggregates.facts_for_rounds([round_.id], Thresholds(5, 10))[round_.id]
     assert from_snapshot is not worked_out
     for name in ("tallies", "respondents", "shown", "shown_questions", "shown_comments",
                  "shown_participation"):
@@ -270,12 +271,12 @@ def test_a_snapshot_is_replaced_when_the_round_changes(app, make_round):
     round_ = make_round({"Acme/Platform": 16}, now=T0)
     for invitation in invitations_of(round_)[:10]:  # 10 waiting: 5 released
         answer(invitation, now=T0)
-    before = aggregates.facts_for_rounds([round_.id], 5, 10)[round_.id]
+    before = aggregates.facts_for_rounds([round_.id], Thresholds(5, 10))[round_.id]
     assert before.respondents[Team.by_path("Acme").id] == 5
     for invitation in invitations_of(round_)[10:15]:  # 10 waiting again: 5 more
         answer(invitation, now=T0)
     aggregates.forget_cached_facts()
-    after = aggregates.facts_for_rounds([round_.id], 5, 10)[round_.id]
+    after = aggregates.facts_for_rounds([round_.id], Thresholds(5, 10))[round_.id]
     assert after.respondents[Team.by_path("Acme").id] == 10
     assert RoundSnapshot.select().count() == 1
 

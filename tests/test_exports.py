@@ -12,6 +12,7 @@ from app.crypto import keys
 from app.exports import files, spreadsheet
 from app.models import AuditEntry, Comment, Round, Team, Theme, utcnow
 from app.models.org import normalise_path
+from app.thresholds import Thresholds
 from tests.conftest import answer, build_app, close_with_answers, invitations_of
 from tests.test_board import thread  # noqa: F401 (a fixture)
 from tests.test_dashboard import two_teams  # noqa: F401 (a fixture)
@@ -31,7 +32,7 @@ def app(tmp_path):
 def download(kind="themes", actor=None, excel=False, k=5, k_comments=10, **filters):
     """(Export, the file's bytes) for filters as a person types them."""
     selection = files.choose(**filters)
-    export = files.start(kind, selection, actor, k, k_comments, keyring=keys.current(),
+    export = files.start(kind, selection, actor, Thresholds(k, k_comments),
                          excel=excel)
     return export, b"".join(export.chunks)
 
@@ -240,8 +241,8 @@ def test_threads_add_their_status_response_time_replies_and_reactions(thread):  
     from app.board import conversations, reactions
     from app.models import Person
     person = Person.get(Person.email == thread.author.email)
-    post = conversations.reply(person, thread, "Thanks", False, keys.current())
-    key = reactions.mark_key(keys.current())
+    post = conversations.reply(person, thread, "Thanks", False)
+    key = reactions.mark_key()
     reactions.react(person, thread, "me_too", key, thread)
     reactions.react(person, post, "helpful", key, thread)  # reactions on replies count too
     rows = themes_csv()
@@ -297,7 +298,7 @@ def test_comments_are_read_in_pages_each_exactly_once(app, make_round, monkeypat
     for n, invitation in enumerate(invitations_of(round_)):
         answer(invitation, comment=f"comment {n} about deadline stress", now=T0)
     close_with_answers(round_, {}, now=T0)
-    export = files.start("comments", files.choose(), None, 5, 10, keyring=keys.current())
+    export = files.start("comments", files.choose(), None, Thresholds(5, 10))
     chunks = list(export.chunks)
     comments = parse(b"".join(chunks))
     assert len(chunks) > 5  # written as they are read, not all at once
@@ -309,7 +310,7 @@ def test_comments_are_read_in_pages_each_exactly_once(app, make_round, monkeypat
 def test_every_export_is_in_the_audit_log_with_its_filters_and_rows(two_teams):  # noqa: F811
     hr = two_teams["hr"]
     selection = files.choose(team_path="Acme/Sales", since="2020-01-01")
-    export = files.start("themes", selection, hr, 5, 10, excel=True)
+    export = files.start("themes", selection, hr, Thresholds(5, 10), excel=True)
     [entry] = AuditEntry.select().where(AuditEntry.action == "export_themes")
     from app.accounts import audit
     assert entry.actor_id == hr.id and entry.subject == export.filename

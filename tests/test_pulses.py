@@ -9,12 +9,13 @@ from app.models import (
     AnswerCount, Comment, Participation, PendingAnswer, Question, Response, Team, TeamTally, utcnow)
 from app.pulse import answering, releases, rounds
 from app.results import dashboard
+from app.thresholds import Thresholds
 from tests.conftest import answer, full_scores, invitations_of
 
 
 def platform_results(round_, k=5):
     """(respondents or None when suppressed, {theme key: Figures}) as the dashboard has them."""
-    view = dashboard.build_view(round_, Team.by_path("Acme/Platform"), k, max(k, 10))
+    view = dashboard.build_view(round_, Team.by_path("Acme/Platform"), Thresholds(k, max(k, 10)))
     shown = view.scope.id in view.facts.shown
     return (view.facts.respondents[view.scope.id] if shown else None,
             {card.theme.key: card.now for card in dashboard.theme_cards(view)})

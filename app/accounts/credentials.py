@@ -158,10 +158,6 @@ def create_sign_in_link(person, minutes, now=None, longest=MAX_LINK_MINUTES):
     return token
 
 
-def sign_in_url(base_url, token):
-    return f"{base_url}/signin/link/{token}"
-
-
 def check_sign_in_link(token, now=None):
     """The link's person, or AccountError saying why it cannot be used (not spent)."""
     return check_link_hash(token_hash(token), now)

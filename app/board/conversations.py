@@ -18,7 +18,7 @@ from peewee import JOIN
 from app import text
 from app.accounts import audit, scope
 from app.board import plaintext
-from app.crypto import blobs
+from app.crypto import blobs, keys
 from app.db import db
 from app.models import STATUSES, Person, Post, Thread, ThreadEvent, utcnow
 
@@ -187,7 +187,7 @@ def post_by_hex(thread, post_hex):
     return post
 
 
-def reply(person, thread, body, anonymous, keyring, parent_hex=None, now=None):
+def reply(person, thread, body, anonymous, parent_hex=None, now=None):
     """Add a reply (to the thread, or to one of its replies); returns the Post."""
     now = now or utcnow()
     if not may_see(person, thread):
@@ -205,8 +205,8 @@ def reply(person, thread, body, anonymous, keyring, parent_hex=None, now=None):
     with db.atomic():
         post = Post(thread=thread, parent=parent, day=now.date())
         if anonymous:
-            post.sealed = keyring.seal(thread.round.data_key_id, body.encode(),
-                                       _post_place(post.id, thread.round_id))
+            post.sealed = keys.current().seal(thread.round.data_key_id, body.encode(),
+                                              _post_place(post.id, thread.round_id))
         else:
             post.author, post.body = person, body
         post.save(force_insert=True)
@@ -246,13 +246,13 @@ class ShownPost:
     replies: list = field(default_factory=list)
 
 
-def posts_of(thread, keyring):
+def posts_of(thread):
     """The thread's replies, two levels deep, each level by day (and within a day in
     the order of their random ids: a reply's time is not kept)."""
     rows = (Post.select(Post, Person).join(Person, join_type=JOIN.LEFT_OUTER,
                                            on=(Post.author == Person.id))
             .where(Post.thread == thread).order_by(Post.day, Post.id))
-    shown, children = [], {}
+    shown, children, keyring = [], {}, keys.current()
     for post in rows:
         text = post.body
         if post.sealed is not None:

@@ -91,8 +91,8 @@ class Summary:
     comments: int | None
 
 
-def summary(thread, k, k_comments):
-    view = dashboard.build_view(thread.round, thread.team, k, k_comments)
+def summary(thread, thresholds):
+    view = dashboard.build_view(thread.round, thread.team, thresholds)
     entry = next((e for e in view.themes if e.theme.key == thread.theme_id), None)
     # Comment counts follow the comments' rule (k_comments), like the comments.
     comments = view.facts.comment_count(thread.team_id, thread.theme_id)

@@ -23,6 +23,7 @@ from datetime import date
 from peewee import IntegrityError
 
 from app import storage
+from app.crypto import keys
 from app.db import db, is_sqlite
 from app.models import Post, ReactionMark, Thread, utcnow
 from app.models.board import ReactionKey
@@ -47,11 +48,11 @@ class MarkKey:
     key: bytes
 
 
-def mark_key(keyring, now=None):
+def mark_key(now=None):
     """Today's mark key (forgetting every earlier day's first)."""
     today = (now or utcnow()).date()
     forget_past_days(today)
-    return MarkKey(today, derive_key(keyring, _secret_of(today)))
+    return MarkKey(today, derive_key(keys.current(), _secret_of(today)))
 
 
 def derive_key(keyring, secret):

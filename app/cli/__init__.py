@@ -17,6 +17,7 @@ from app.exports import files as exports
 from app.models import Person, Team
 from app.pulse import rounds, surveys
 from app.views import static_site
+from app.views.extensions import thresholds, urls
 
 
 def init_app(app):
@@ -105,7 +106,7 @@ def rounds_cli():
 def rounds_open(survey, team_path, days):
     """Open a round of SURVEY for a team subtree, with a personal link per person."""
     try:
-        round_ = rounds.open_round(survey, team_path, days, current_app.config["MIN_GROUP"])
+        round_ = rounds.open_round(survey, team_path, days, thresholds().k)
     except rounds.RoundError as error:
         _fail(str(error))
     invited = round_.invitations.count()
@@ -118,8 +119,7 @@ def rounds_open(survey, team_path, days):
 def rounds_close_due():
     """Close every round whose time is up and release its pending answers (cron-safe;
     `flask rounds tick` does this and more)."""
-    closed = tick.close_due(current_app.config["MIN_GROUP"],
-                            current_app.config["MIN_GROUP_COMMENTS"])
+    closed = tick.close_due(thresholds())
     click.echo(f"closed {len(closed)} round(s)" + "".join(f"\n  {r.id} {r.name}" for r in closed))
 
 
@@ -129,16 +129,15 @@ def rounds_close_due():
 @click.option("--all", "everyone", is_flag=True, help="Everyone invited to open rounds, as CSV.")
 def links_command(email, everyone):
     """Print a person's personal link for the open round(s)."""
-    base_url = current_app.config["BASE_URL"]
     if everyone == bool(email):
         _fail("give an EMAIL or --all")
     if everyone:
         click.echo("email,url")
-        for link in rounds.all_open_links(base_url):
+        for link in rounds.all_open_links(urls()):
             click.echo(f"{link.email},{link.url}")
         return
     try:
-        found = rounds.links_for_person(email, base_url)
+        found = rounds.links_for_person(email, urls())
     except rounds.RoundError as error:
         _fail(str(error))
     if not found:
@@ -155,15 +154,13 @@ def demo_command():
     if not demo.database_is_empty():
         click.echo("the database already holds people; demo data not loaded")
     else:
-        demo.load_demo(config["SURVEYS_DIR"], config["MIN_GROUP"],
+        demo.load_demo(config["SURVEYS_DIR"], thresholds().k,
                        timezone=mail_settings.timezone)
         click.echo("demo company loaded")
-        sent = tick.tick(mail_settings, config["BASE_URL"], config["MIN_GROUP"],
-                         config["MIN_GROUP_COMMENTS"]).delivery.sent
+        sent = tick.tick(mail_settings, urls(), thresholds()).delivery.sent
         click.echo(f"{sent} invitation mail(s) for the open round: {mail_settings.describe()}")
-    base_url = config["BASE_URL"]
-    for line in (demo.sign_in_lines(base_url) + demo.staff_sign_in_lines(base_url)
-                 + demo.board_sign_in_line(base_url) + demo.poster_line(base_url)):
+    for line in (demo.sign_in_lines(urls()) + demo.staff_sign_in_lines(urls())
+                 + demo.board_sign_in_line(urls()) + demo.poster_line(urls())):
         click.echo(line)
 
 
@@ -204,7 +201,7 @@ def login_link_command(email):
         token = credentials.create_sign_in_link(_staff_member(email), minutes)
     except credentials.AccountError as error:
         _fail(str(error))
-    click.echo(credentials.sign_in_url(current_app.config["BASE_URL"], token))
+    click.echo(urls().sign_in(token))
     click.echo(f"(works once, for {minutes} minutes)", err=True)
 
 
@@ -265,10 +262,8 @@ def board_export(directory, team_path):
         team = Team.by_path(team_path)
         if team is None:
             _fail(f"There is no team {team_path!r}. Team paths look like Engineering/Platform.")
-    config = current_app.config
     try:
-        written = static_site.export(directory, config["MIN_GROUP"],
-                                     config["MIN_GROUP_COMMENTS"], team)
+        written = static_site.export(directory, thresholds(), team)
     except OSError as error:
         _fail(f"Cannot write the board into {directory}: {error.strerror}.")
     click.echo(f"Wrote the board ({written} thread{'' if written == 1 else 's'}) into "
@@ -302,8 +297,8 @@ def _export(kind, round_id, since, until, team_path, excel):
         if kind == "comments":
             exports.may_export_comments(None, config["ALLOW_COMMENT_EXPORT"])
         selection = exports.choose(round_id, since, until, team_path)
-        export = exports.start(kind, selection, None, config["MIN_GROUP"],
-                               config["MIN_GROUP_COMMENTS"], keyring=keys.current(), excel=excel)
+        export = exports.start(kind, selection, None, thresholds(),
+                               excel=excel)
     except exports.ExportError as error:
         _fail(str(error))
     with click.open_file("-", "wb") as out:

@@ -5,6 +5,7 @@ from flask.cli import AppGroup, with_appcontext
 
 from app.delivery import mails, outbox, tick
 from app.delivery.transport import Refused, Unreachable, transport_for
+from app.views.extensions import thresholds, urls
 
 
 def init_app(app, rounds_cli):
@@ -23,9 +24,7 @@ def rounds_tick(no_send):
     """Do everything due: close, open scheduled rounds, invite, remind, release, send.
 
     Safe to run from cron every minute, twice at once, or after a pause."""
-    config = current_app.config
-    report = tick.tick(_delivery(), config["BASE_URL"], config["MIN_GROUP"],
-                       config["MIN_GROUP_COMMENTS"], send=not no_send)
+    report = tick.tick(_delivery(), urls(), thresholds(), send=not no_send)
     for round_ in report.closed:
         click.echo(f"closed round {round_.id} ({round_.name})")
     for opened in report.opened:
@@ -83,8 +82,7 @@ def mail_check(send_to):
 @mail_cli.command("send")
 def mail_send():
     """Send the mail that is due now (the tick does this too)."""
-    config = current_app.config
-    delivery = outbox.deliver(_delivery(), config["BASE_URL"], config["MIN_GROUP"],
+    delivery = outbox.deliver(_delivery(), urls(), thresholds().k,
                               final_stage=len(_delivery().reminder_days))
     _echo_delivery(delivery)
     if not (delivery.sent or delivery.problems or delivery.unreachable):

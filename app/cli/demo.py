@@ -10,7 +10,6 @@ from zoneinfo import ZoneInfo
 from app.accounts import credentials
 from app.accounts.roster import import_roster
 from app.board import conversations, reactions
-from app.crypto import keys, links
 from app.delivery import schedules
 from app.models import Invitation, OpenLink, Participation, Person, Round, Team, Theme, utcnow
 from app.pulse import answering, open_links, rounds, surveys
@@ -94,15 +93,14 @@ def _schedule_and_poster(timezone, now):
     open_links.create(f"{COMPANY}/Operations", "Pulse for Operations", hannah, now=now)
 
 
-def poster_line(base_url):
+def poster_line(urls):
     """`poster: <url>`: the demo's open link, as its QR code encodes it."""
     link = OpenLink.select().where(OpenLink.revoked_at.is_null()).order_by(OpenLink.id).first()
-    return [f"poster: {open_links.url_of(base_url, link)}"] if link else []
+    return [f"poster: {urls.open_link(link)}"] if link else []
 
 
 def _answer_in_public(round_, rng, when):
     """Two public threads on the latest closed round, with replies and reactions."""
-    keyring = keys.current()
     priya = Person.get(Person.name == LEADERS[0][0])
     hannah = Person.get(Person.name == HR_PERSON[0])
     engineering = Team.by_path(f"{COMPANY}/Engineering")
@@ -122,12 +120,12 @@ def _answer_in_public(round_, rng, when):
     replies = [("Thank you. The on-call change alone will make a big difference.", True),
                ("Could the migration date be shared on the team page?", False),
                ("Appreciated. Let's see how the next sprint goes.", True)]
-    key = reactions.mark_key(keyring)
+    key = reactions.mark_key()
     for (text, anonymous), person in zip(replies, rng.sample(engineers, len(replies))):
-        conversations.reply(person, workload, text, anonymous, keyring, now=when)
-    first = conversations.posts_of(workload, keyring)[0]
+        conversations.reply(person, workload, text, anonymous, now=when)
+    first = conversations.posts_of(workload)[0]
     conversations.reply(priya, workload, "Yes: it is on the Engineering page now.", False,
-                        keyring, parent_hex=first.id, now=when)
+                        parent_hex=first.id, now=when)
     conversations.set_status(priya, conversations.thread_by_id(workload.id), "in_progress",
                              now=when + timedelta(hours=20))
     for person in rng.sample(engineers, 6):
@@ -136,7 +134,7 @@ def _answer_in_public(round_, rng, when):
         reactions.react(person, communication, "helpful", key, communication)
 
 
-def board_sign_in_line(base_url):
+def board_sign_in_line(urls):
     """`board: <url>`: a one-time link that signs a demo employee in to the board."""
     person = (Person.select().where(Person.role == "employee", Person.active == True)  # noqa: E712
               .order_by(Person.email).first())
@@ -144,7 +142,7 @@ def board_sign_in_line(base_url):
         return []
     token = credentials.create_sign_in_link(person, STAFF_LINK_MINUTES,
                                             longest=STAFF_LINK_MINUTES)
-    return [f"board: {credentials.sign_in_url(base_url, token)}"]
+    return [f"board: {urls.sign_in(token)}"]
 
 
 def _roster_csv(rng):
@@ -195,7 +193,7 @@ def _score(question, story, drift, rng):
     return max(1, min(5, round(rng.gauss(typical, 0.9))))
 
 
-def sign_in_lines(base_url, now=None):
+def sign_in_lines(urls, now=None):
     """`employee: <url>` for a demo employee who has not answered the open round."""
     round_ = Round.open_at(now).order_by(Round.opens_at.desc()).first()
     if round_ is None:
@@ -207,13 +205,13 @@ def sign_in_lines(base_url, now=None):
                   .order_by(Person.email).first())
     if invitation is None:
         return ["everyone has answered the open round"]
-    return [f"employee: {links.personal_url(base_url, invitation)}"]
+    return [f"employee: {urls.personal(invitation)}"]
 
 
 STAFF_LINK_MINUTES = 24 * 60  # the demo's links last a day, so a newcomer can come back
 
 
-def staff_sign_in_lines(base_url):
+def staff_sign_in_lines(urls):
     """`leader: <url>` and `hr: <url>`: one-time sign-in links for a demo leader and
     the demo HR person, valid 24 hours."""
     lines = []
@@ -223,5 +221,5 @@ def staff_sign_in_lines(base_url):
             continue
         token = credentials.create_sign_in_link(person, STAFF_LINK_MINUTES,
                                                 longest=STAFF_LINK_MINUTES)
-        lines.append(f"{label}: {credentials.sign_in_url(base_url, token)}")
+        lines.append(f"{label}: {urls.sign_in(token)}")
     return lines

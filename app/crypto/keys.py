@@ -171,7 +171,13 @@ def destroy_data_key(data_key):
 
 
 class _Current:
-    """The keyring of the running app, installed by create_app (like the db proxy)."""
+    """The keyring of the running app, installed by create_app (like the db proxy).
+
+    The one way to reach it: the function that seals or opens calls current(), and no
+    caller passes a keyring along. Opening a round, releasing a batch, a second factor,
+    a reply and an export all need it, several calls deep; threading it through every
+    caller would add a parameter everywhere and let none choose another keyring.
+    """
     keyring = None
 
 

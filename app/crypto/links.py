@@ -33,10 +33,6 @@ def token_hash(token):
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def personal_url(base_url, invitation):
-    return f"{base_url}/p/{token_for(invitation.salt)}"
-
-
 def invitation_for_token(token, now=None):
     """The invitation a token opens while its round takes answers, else None.
 

@@ -12,7 +12,6 @@ from email.utils import format_datetime, make_msgid
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from app.crypto import links
 from app.models import utcnow
 
 KINDS = ("invitation", "reminder")
@@ -32,8 +31,9 @@ def local_time(moment, timezone):
     return f"{local:%A %-d %B, %H:%M} {local.tzname()}"
 
 
-def compose(kind, invitation, settings, base_url, min_group, final_reminder=True):
-    """The EmailMessage for one invitation or reminder."""
+def compose(kind, invitation, settings, urls, min_group, final_reminder=True):
+    """The EmailMessage for one invitation or reminder; urls builds the personal
+    link (app.views.urls)."""
     round_, person = invitation.round, invitation.person
     survey = round_.survey
     closes_short = f"{round_.closes_at.replace(tzinfo=UTC).astimezone(settings.timezone):%a %-d %b}"
@@ -44,7 +44,7 @@ def compose(kind, invitation, settings, base_url, min_group, final_reminder=True
         "survey": survey.title, "team": round_.team.name,
         "closes": local_time(round_.closes_at, settings.timezone),
         "questions": len(survey.current_questions()), "k": min_group,
-        "url": links.personal_url(base_url, invitation), "final_reminder": final_reminder,
+        "url": urls.personal(invitation), "final_reminder": final_reminder,
     }
     message = EmailMessage()
     message["Subject"] = subject

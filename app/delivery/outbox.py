@@ -83,7 +83,7 @@ def _insert(invitation_ids, kind, now):
         OutboxMail.insert_many(rows[start:start + INSERT_CHUNK]).on_conflict_ignore().execute()
 
 
-def deliver(settings, base_url, min_group, now=None, limit=500, seconds=40,
+def deliver(settings, urls, min_group, now=None, limit=500, seconds=40,
             final_stage=1):
     """Send what is due, at most `limit` mails or for about `seconds`.
 
@@ -101,7 +101,7 @@ def deliver(settings, base_url, min_group, now=None, limit=500, seconds=40,
             for mail in mails_:
                 if time.monotonic() > deadline:
                     break
-                _send_one(mail, transport, settings, base_url, min_group, now, report,
+                _send_one(mail, transport, settings, urls, min_group, now, report,
                           final_stage)
                 done += 1
     except Unreachable as error:
@@ -137,14 +137,14 @@ def _claim(now, limit):
                 .where(OutboxMail.id.in_(leased)).order_by(OutboxMail.id))
 
 
-def _send_one(mail, transport, settings, base_url, min_group, now, report, final_stage):
+def _send_one(mail, transport, settings, urls, min_group, now, report, final_stage):
     invitation = mail.invitation
     if not _still_wanted(mail, now):
         OutboxMail.delete().where(OutboxMail.id == mail.id).execute()
         report.dropped += 1
         return
     try:
-        message = mails.compose(mail.kind, invitation, settings, base_url, min_group,
+        message = mails.compose(mail.kind, invitation, settings, urls, min_group,
                                 final_reminder=invitation.round.reminder_stages >= final_stage)
         transport.send(message)
     except mails.UnwritableAddress as error:

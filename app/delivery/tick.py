@@ -44,8 +44,9 @@ class TickReport:
     delivery: outbox.Delivery = field(default_factory=outbox.Delivery)
 
 
-def tick(settings, base_url, min_group, min_group_comments, now=None, send=True):
+def tick(settings, urls, thresholds, now=None, send=True):
     now = now or utcnow()
+    min_group = thresholds.k
     report = TickReport()
     failures = []
 
@@ -57,7 +58,7 @@ def tick(settings, base_url, min_group, min_group_comments, now=None, send=True)
             failures.append(error)
 
     def close():
-        report.closed = close_due(min_group, min_group_comments, now)
+        report.closed = close_due(thresholds, now)
 
     def open_scheduled():
         report.opened = schedules.open_due(min_group, settings.timezone, now)
@@ -66,7 +67,7 @@ def tick(settings, base_url, min_group, min_group_comments, now=None, send=True)
         report.released = releases.release_due(min_group, now)
 
     def deliver():
-        report.delivery = outbox.deliver(settings, base_url, min_group, now,
+        report.delivery = outbox.deliver(settings, urls, min_group, now,
                                          final_stage=len(settings.reminder_days))
 
     step("closing rounds", close)
@@ -98,12 +99,12 @@ def queue_reminders(report, settings, now):
             report.reminded.append(round_)
 
 
-def close_due(min_group, min_group_comments, now=None):
+def close_due(thresholds, now=None):
     """Close every round whose time is up (releasing what it holds) and work out its
     dashboards now, not at a leader's first view. Returns the rounds closed."""
-    closed = rounds.close_due(min_group, now)
+    closed = rounds.close_due(thresholds.k, now)
     if closed:
-        aggregates.facts_for_rounds([r.id for r in closed], min_group, min_group_comments)
+        aggregates.facts_for_rounds([r.id for r in closed], thresholds)
     return closed
 
 

@@ -17,7 +17,7 @@ from peewee import JOIN, Tuple, fn
 
 from app.accounts import audit, scope
 from app.board.conversations import STATUS_LABELS
-from app.crypto import blobs
+from app.crypto import blobs, keys
 from app.exports import spreadsheet
 # What an export covers is chosen in app.exports.choice; callers find it all here.
 from app.exports.choice import ExportError, NotAllowed, NotFound, Selection, choose  # noqa: F401
@@ -51,8 +51,8 @@ class _RoundPlan:
         return len(self.teams) * len(self.themes)
 
 
-def _theme_plans(selection, k, k_comments):
-    facts = facts_for_rounds([r.id for r in selection.rounds], k, k_comments)
+def _theme_plans(selection, thresholds):
+    facts = facts_for_rounds([r.id for r in selection.rounds], thresholds)
     teams = list(Team.select().order_by(Team.path))
     all_themes = {theme.key: theme for theme in Theme.select()}
     asked_by_survey = {}
@@ -108,7 +108,7 @@ def _comment_only_figures(facts, team_id, theme_key):
         return dashboard.Figures()
     return dashboard.Figures(answers=facts.respondent_count(team_id),
                              comments=facts.comment_count(team_id, theme_key),
-                             at_least=facts.k)
+                             at_least=facts.thresholds.k)
 
 
 def _figure_cells(figures):
@@ -117,6 +117,15 @@ def _figure_cells(figures):
             None if figures.mean is None else round(figures.mean, 2),
             None if figures.favourable is None else round(figures.favourable, 3),
             figures.enps, figures.comments]
+
+
+@dataclass(frozen=True)
+class ThreadFigures:
+    """What the themes file says of a group's thread on a theme."""
+    status: str
+    response_days: int | None  # until a leader first answered
+    replies: int
+    reactions: int             # on the thread and on its replies still shown
 
 
 def _thread_cells(thread, suppressed):
@@ -129,16 +138,16 @@ def _thread_cells(thread, suppressed):
 
 
 def _threads_of(round_ids):
-    """{(round, theme, team): Thread} with `reactions`: those on the thread and on its
-    replies still shown."""
+    """{(round, theme, team): ThreadFigures} of the threads on these rounds."""
     on_replies = dict(Post.select(Post.thread, fn.SUM(Post.me_too + Post.helpful))
                       .join(Thread).where(Thread.round.in_(round_ids),
                                           Post.hidden_reason.is_null())
                       .group_by(Post.thread).tuples())
     found = {}
     for thread in Thread.select().where(Thread.round.in_(round_ids)):
-        thread.reactions = thread.me_too + thread.helpful + int(on_replies.get(thread.id) or 0)
-        found[(thread.round_id, thread.theme_id, thread.team_id)] = thread
+        found[(thread.round_id, thread.theme_id, thread.team_id)] = ThreadFigures(
+            thread.status, thread.response_days, thread.replies,
+            thread.me_too + thread.helpful + int(on_replies.get(thread.id) or 0))
     return found
 
 
@@ -163,8 +172,8 @@ def comment_labels(facts, top_id, teams):
     return labels
 
 
-def _comment_plans(selection, k, k_comments):
-    facts = facts_for_rounds([r.id for r in selection.rounds], k, k_comments)
+def _comment_plans(selection, thresholds):
+    facts = facts_for_rounds([r.id for r in selection.rounds], thresholds)
     teams = {team.id: team for team in Team.select()}
     shredded = {key.id for key in DataKey.select(DataKey.id).where(DataKey.wrapped.is_null())}
     plans = []
@@ -180,7 +189,8 @@ def _comment_plans(selection, k, k_comments):
     return plans
 
 
-def _comment_rows(plans, keyring):
+def _comment_rows(plans):
+    keyring = keys.current()
     names = dict(Theme.select(Theme.key, Theme.name).tuples())
     for plan in plans:
         round_ = plan.round
@@ -233,7 +243,7 @@ def may_export_comments(person, allowed):
         raise NotAllowed("Only HR may export comments.")
 
 
-def start(kind, selection, actor, k, k_comments, keyring=None, excel=False, now=None):
+def start(kind, selection, actor, thresholds, excel=False, now=None):
     """Plan an export, record it in the audit log, and return it ready to stream.
 
     actor: the person asking, or None for the command line. Raises ExportError when
@@ -241,16 +251,16 @@ def start(kind, selection, actor, k, k_comments, keyring=None, excel=False, now=
     """
     now = now or utcnow()
     if kind == "themes":
-        plans = _theme_plans(selection, k, k_comments)
+        plans = _theme_plans(selection, thresholds)
         header, rows = THEME_HEADER, _theme_rows(plans)
     elif kind == "comments":
-        plans = _comment_plans(selection, k, k_comments)
-        header, rows = COMMENT_HEADER, _comment_rows(plans, keyring)
+        plans = _comment_plans(selection, thresholds)
+        header, rows = COMMENT_HEADER, _comment_rows(plans)
     else:
         raise NotFound(f"There is no “{kind[:40]}” export; there are {', '.join(KINDS)}.")
     count = sum(plan.rows for plan in plans)
     if not count:
-        raise ExportError(_empty(kind, selection, k_comments))
+        raise ExportError(_empty(kind, selection, thresholds.k_comments))
     filename = file_name(kind, selection, now.date())
     audit.record(actor, f"export_{kind}", filename, now=now, rows=count, excel=excel,
                  **selection.filters())

@@ -61,10 +61,6 @@ def token_of_salt(salt):
     return links.token_for(salt, purpose=PURPOSE)
 
 
-def url_of(base_url, link):
-    return f"{base_url}/o/{token_of_salt(link.salt)}"
-
-
 def qr_svg(url, title):
     """The QR code of a URL as an SVG document (medium error correction survives a
     creased or slightly dirty poster)."""

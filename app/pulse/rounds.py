@@ -197,23 +197,24 @@ def close_due(min_group, now=None):
     return due
 
 
-def links_for_person(email, base_url, now=None):
-    """A person's personal links for the rounds open now."""
+def links_for_person(email, urls, now=None):
+    """A person's personal links for the rounds open now (urls builds them:
+    app.views.urls)."""
     person = Person.by_email(email)
     if person is None:
         raise RoundError(f"nobody with the email {email!r} in the roster")
     invitations = (Invitation.select(Invitation, Round).join(Round)
                    .where(Invitation.person == person,
                           Round.id.in_(Round.open_at(now).select(Round.id))))
-    return [PersonalLink(person.email, inv.round, links.personal_url(base_url, inv))
+    return [PersonalLink(person.email, inv.round, urls.personal(inv))
             for inv in invitations]
 
 
-def all_open_links(base_url, now=None):
+def all_open_links(urls, now=None):
     """Every personal link of every open round, as PersonalLinks."""
     invitations = (Invitation.select(Invitation, Round, Person)
                    .join_from(Invitation, Round).join_from(Invitation, Person)
                    .where(Round.id.in_(Round.open_at(now).select(Round.id)))
                    .order_by(Round.id, Person.email))
-    return [PersonalLink(inv.person.email, inv.round, links.personal_url(base_url, inv))
+    return [PersonalLink(inv.person.email, inv.round, urls.personal(inv))
             for inv in invitations]

@@ -26,6 +26,7 @@ from peewee import fn
 from app.models import AnswerCount, CommentTheme, Invitation, Participation, Team, TeamTally
 from app.results import snapshots
 from app.results.visibility import shown_teams
+from app.thresholds import Thresholds
 
 CACHED_ROUNDS = 64
 SMALL_GROUP_TEAMS = 40
@@ -47,8 +48,7 @@ class RoundFacts:
     shown: set                  # groups whose respondents and figures may show
     shown_questions: dict       # question id -> groups whose answers to it may show
     participation_source: object  # () -> ({team: invited}, {team: answered}), team alone
-    k: int
-    k_comments: int
+    thresholds: Thresholds
 
     def __post_init__(self):
         self._answers_in, self._all_answer_rows = {}, None
@@ -113,7 +113,7 @@ class RoundFacts:
     @cached_property
     def shown_comments(self):
         """Groups whose comments may show."""
-        return shown_teams(self.parents, self.tallies, self.k_comments)
+        return shown_teams(self.parents, self.tallies, self.thresholds.k_comments)
 
     def comment_count(self, team_id, theme_key):
         """How many comments on a theme the group holds, where its comments may show;
@@ -139,7 +139,8 @@ class RoundFacts:
         invited, answered = self.participation_source()
         return (_cumulative(self.parents, self.children, invited, _add_numbers, int),
                 _cumulative(self.parents, self.children, answered, _add_numbers, int),
-                participation_shown(self.parents, self.children, invited, answered, self.k))
+                participation_shown(self.parents, self.children, invited, answered,
+                                    self.thresholds.k))
 
     @property
     def invited(self):
@@ -214,7 +215,7 @@ def _group_to_hide(team_id, shown, children, totals):
 
 
 def build_facts(parents, tallies, question_counts, answers_source, comment_counts,
-                participation, k, k_comments):
+                participation, thresholds):
     """RoundFacts from plain counts stored per team (each team alone, not its subtree).
 
     tallies: {team: respondents}; question_counts: {question: {team: answers}};
@@ -227,6 +228,7 @@ def build_facts(parents, tallies, question_counts, answers_source, comment_count
     for team_id, theme_key, count in comment_counts:
         comments[team_id][theme_key] += count
     tallies = dict(tallies)
+    k = thresholds.k
     shown = shown_teams(parents, tallies, k)
     # Usually everyone answered every scored question, so a question's counts are the
     # tallies and its decision is the same one.
@@ -238,11 +240,11 @@ def build_facts(parents, tallies, question_counts, answers_source, comment_count
         shown=shown,
         shown_questions={q: shown if counts == tallies else shown_teams(parents, counts, k)
                          for q, counts in question_counts.items()},
-        participation_source=participation, k=k, k_comments=k_comments)
+        participation_source=participation, thresholds=thresholds)
 
 
-def facts_from_rows(parents, tallies, answer_counts, comment_counts, participation, k,
-                    k_comments):
+def facts_from_rows(parents, tallies, answer_counts, comment_counts, participation,
+                    thresholds):
     """build_facts() from every (team, question, value, count) row held in memory."""
     question_counts = defaultdict(Counter)
     for team_id, question_id, _value, count in answer_counts:
@@ -251,7 +253,7 @@ def facts_from_rows(parents, tallies, answer_counts, comment_counts, participati
     def answers_source(team_ids):
         return [row for row in answer_counts if team_ids is None or row[0] in team_ids]
     return build_facts(parents, tallies, question_counts, answers_source, comment_counts,
-                       participation, k, k_comments)
+                       participation, thresholds)
 
 
 def _children_of(parents):
@@ -313,33 +315,33 @@ def _fingerprints(round_ids):
     return {round_id: found.get(round_id, f"{teams}:0:0") for round_id in round_ids}
 
 
-def facts_for_rounds(round_ids, k, k_comments):
+def facts_for_rounds(round_ids, thresholds):
     """{round id: RoundFacts} for these rounds: from this worker's cache, else from a
     stored snapshot, else worked out from the counts (and then stored)."""
     fingerprints = _fingerprints(list(round_ids))
     missing = [r for r in round_ids
-               if _CACHE.get((r, k, k_comments), (None,))[0] != fingerprints[r]]
+               if _CACHE.get((r, thresholds), (None,))[0] != fingerprints[r]]
     if missing:
         parents = dict(_rows(Team.select(Team.id, Team.parent)))
-        stored = snapshots.read(missing, k, k_comments)
+        stored = snapshots.read(missing, thresholds)
         for round_id in missing:
             fingerprint = fingerprints[round_id]
             if stored.get(round_id, (None,))[0] == fingerprint:
-                facts = _from_snapshot(round_id, parents, stored[round_id][1], k, k_comments)
+                facts = _from_snapshot(round_id, parents, stored[round_id][1], thresholds)
             else:
-                facts = _load(round_id, parents, k, k_comments)
-                snapshots.write(round_id, k, k_comments, fingerprint, facts)
-            _CACHE[(round_id, k, k_comments)] = (fingerprint, facts)
+                facts = _load(round_id, parents, thresholds)
+                snapshots.write(round_id, thresholds, fingerprint, facts)
+            _CACHE[(round_id, thresholds)] = (fingerprint, facts)
     result = {}
     for round_id in round_ids:
-        _CACHE.move_to_end((round_id, k, k_comments))
-        result[round_id] = _CACHE[(round_id, k, k_comments)][1]
+        _CACHE.move_to_end((round_id, thresholds))
+        result[round_id] = _CACHE[(round_id, thresholds)][1]
     while len(_CACHE) > CACHED_ROUNDS:
         _CACHE.popitem(last=False)
     return result
 
 
-def _from_snapshot(round_id, parents, body, k, k_comments):
+def _from_snapshot(round_id, parents, body, thresholds):
     decided = snapshots.parse(body)
     children = _children_of(parents)
     return RoundFacts(
@@ -348,7 +350,7 @@ def _from_snapshot(round_id, parents, body, k, k_comments):
         answers_source=lambda team_ids: _answer_rows(round_id, team_ids),
         comments=decided["comments"], shown=decided["shown"],
         shown_questions=decided["shown_questions"],
-        participation_source=lambda: _participation(round_id), k=k, k_comments=k_comments)
+        participation_source=lambda: _participation(round_id), thresholds=thresholds)
 
 
 def _rows(query):
@@ -357,7 +359,7 @@ def _rows(query):
     return Team._meta.database.execute(query).fetchall()
 
 
-def _load(round_id, parents, k, k_comments):
+def _load(round_id, parents, thresholds):
     tallies = dict(_rows(TeamTally.select(TeamTally.team, TeamTally.respondents)
                          .where(TeamTally.round == round_id)))
     question_counts = defaultdict(dict)
@@ -372,7 +374,7 @@ def _load(round_id, parents, k, k_comments):
                            .group_by(CommentTheme.team, CommentTheme.theme))
     return build_facts(parents, tallies, question_counts,
                        lambda team_ids: _answer_rows(round_id, team_ids), comment_counts,
-                       lambda: _participation(round_id), k, k_comments)
+                       lambda: _participation(round_id), thresholds)
 
 
 def _answer_rows(round_id, team_ids):

@@ -60,6 +60,7 @@ class View:
     series: list               # the rounds of the trend, oldest first, this one last
     facts: object
     themes: list               # ThemeQuestions of the survey
+    facts_by_round: dict = field(default_factory=dict)  # round id -> RoundFacts, the series'
     scope_path: list = field(default_factory=list)  # the teams above the scope it may open
     may_open: object = None    # team -> whether the viewer may open that team's group
 
@@ -98,14 +99,13 @@ def series_of(round_):
     return list(reversed(list(earlier)))
 
 
-def build_view(round_, scope, k, k_comments):
+def build_view(round_, scope, thresholds):
     series = series_of(round_)
     if round_ not in series:
         series.append(round_)
-    facts = facts_for_rounds([r.id for r in series], k, k_comments)
-    for r in series:
-        r.facts = facts[r.id]
-    return View(round_, scope, series, facts[round_.id], survey_themes(round_.survey_id))
+    facts = facts_for_rounds([r.id for r in series], thresholds)
+    return View(round_, scope, series, facts[round_.id], survey_themes(round_.survey_id),
+                facts_by_round=facts)
 
 
 def figures(facts, team_id, entry, counts=None):
@@ -135,7 +135,7 @@ def figures(facts, team_id, entry, counts=None):
     if team_id not in facts.shown_respondents:
         answers = None
     return Figures(answers, mean, favourable, score,
-                   facts.comment_count(team_id, entry.theme.key), facts.k)
+                   facts.comment_count(team_id, entry.theme.key), facts.thresholds.k)
 
 
 def _metric_value(figures_, metric):
@@ -144,7 +144,8 @@ def _metric_value(figures_, metric):
 
 def theme_card(view, entry):
     """A theme's card: its figures now, the change, and the trend."""
-    history = [figures(r.facts, view.scope.id, entry) for r in view.series]
+    history = [figures(view.facts_by_round[r.id], view.scope.id, entry)
+               for r in view.series]
     values = [_metric_value(f, entry.metric) for f in history]
     change = None
     if len(values) >= 2 and values[-1] is not None and values[-2] is not None:

@@ -46,21 +46,21 @@ def parse(body):
     }
 
 
-def read(round_ids, k, k_comments):
+def read(round_ids, thresholds):
     """{round id: (fingerprint, body)} of the snapshots stored for these thresholds."""
     rows = (RoundSnapshot.select(RoundSnapshot.round, RoundSnapshot.fingerprint,
                                  RoundSnapshot.body)
-            .where(RoundSnapshot.round.in_(list(round_ids)), RoundSnapshot.k == k,
-                   RoundSnapshot.k_comments == k_comments).tuples())
+            .where(RoundSnapshot.round.in_(list(round_ids)), RoundSnapshot.k == thresholds.k,
+                   RoundSnapshot.k_comments == thresholds.k_comments).tuples())
     return {round_id: (fingerprint, body) for round_id, fingerprint, body in rows}
 
 
-def write(round_id, k, k_comments, fingerprint, facts):
+def write(round_id, thresholds, fingerprint, facts):
     """Store (or replace) a round's snapshot. A snapshot is only a shortcut, so a write
     that fails (a busy or read-only database) is logged and the page goes on."""
     try:
         with write_transaction():
-            (RoundSnapshot.insert(round=round_id, k=k, k_comments=k_comments,
+            (RoundSnapshot.insert(round=round_id, k=thresholds.k, k_comments=thresholds.k_comments,
                                   fingerprint=fingerprint, body=dump(facts))
              .on_conflict(conflict_target=[RoundSnapshot.round, RoundSnapshot.k,
                                            RoundSnapshot.k_comments],

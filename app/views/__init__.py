@@ -2,7 +2,7 @@
 from app.pulse.answering import MAX_COMMENT_CHARS
 from app.views import (
     access, audit, auth, board, dashboard, employee, errors, exports, health, home, limits,
-    open_links, open_pulse, schedules)
+    open_links, open_pulse, schedules, urls)
 
 
 def register_blueprints(app):
@@ -15,6 +15,7 @@ def register_blueprints(app):
     dashboard.init_app(app)
     board.init_app(app)
     errors.init_app(app)
+    urls.init_app(app)
     app.jinja_env.globals["max_comment"] = MAX_COMMENT_CHARS
     app.jinja_env.filters["day"] = day
 

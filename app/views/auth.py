@@ -20,8 +20,10 @@ from app.views.access import (
     current_session_id, fresh_staff_sign_in, member, mfa_required, public, sign_in, sign_out, staff)
 from app.views.forms import staff as staff_forms
 from app.views.limits import limit_failures
+from app.views.params import use_converters
 
 bp = Blueprint("auth", __name__)
+use_converters(bp)
 PENDING = "signin"           # first factor passed, second factor to come
 LINK = "signin_link"         # the id of the server-side row holding an opened link
 LINK_PROBLEM = "signin_link_problem"  # why an opened link cannot be used
@@ -95,7 +97,7 @@ def _sign_in_form(form, next_page, status=200, error=None):
                            notice=notice), status
 
 
-@bp.get("/signin/link/<token>")
+@bp.get("/signin/link/<secret:token>")
 @public
 def open_link(token):
     try:

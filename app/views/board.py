@@ -10,11 +10,11 @@ from flask_login import current_user
 from app.accounts import credentials
 from app.board import conversations, listing, plaintext, reactions
 from app.board.conversations import ConversationError
-from app.crypto import keys
 from app.models import STATUSES, Theme
 from app.results import dashboard
 from app.views.access import member, staff
 from app.views.dashboard import VIEWERS, chosen_view
+from app.views.extensions import thresholds
 from app.views.forms.board import EditForm, HideForm, ReactForm, ReplyForm, StatusForm, ThreadForm
 from app.views.limits import limit_anonymous_replies
 from app.views.params import query_key, use_converters
@@ -47,7 +47,7 @@ def _key():
     """Today's reaction key. Each day's first board page also forgets the day before:
     its reaction marks and secret, and the sign-in links used on it."""
     credentials.forget_used_links()
-    return reactions.mark_key(keys.current())
+    return reactions.mark_key()
 
 
 @bp.get("/board")
@@ -74,8 +74,7 @@ def _post_items(posts):
 
 
 def _thread_page(thread, status=200, **forms):
-    config = current_app.config
-    posts = conversations.posts_of(thread, keys.current())
+    posts = conversations.posts_of(thread)
     items = [f"t{thread.id}"] + _post_items(posts)
     context = dict(reply_form=ReplyForm(formdata=None), status_form=StatusForm(formdata=None),
                    edit_form=EditForm(formdata=None, body=thread.body),
@@ -83,7 +82,7 @@ def _thread_page(thread, status=200, **forms):
     context.update(forms)
     return render_template(
         "board/thread.html", thread=thread, posts=posts,
-        summary=listing.summary(thread, config["MIN_GROUP"], config["MIN_GROUP_COMMENTS"]),
+        summary=listing.summary(thread, thresholds()),
         timeline=conversations.timeline(thread),
         may_manage=conversations.may_manage(_person(), thread),
         given=reactions.given(_person(), items, _key()), **context), status
@@ -96,7 +95,7 @@ def thread(thread_id):
 
 
 def _replies(thread, status=200, oob=None):
-    posts = conversations.posts_of(thread, keys.current())
+    posts = conversations.posts_of(thread)
     items = _post_items(posts)
     return render_with_oob("board/partials/replies.html", oob, status, thread=thread,
                            posts=posts, given=reactions.given(_person(), items, _key()),
@@ -124,8 +123,7 @@ def post_reply(thread_id):
     try:
         _validated(form)
         post = conversations.reply(_person(), thread, form.body.data,
-                                   form.identity.data == "anonymous", keys.current(),
-                                   parent_hex=parent)
+                                   form.identity.data == "anonymous", parent_hex=parent)
     except ConversationError as error:
         if form.parent.errors:  # not a reply's id at all: as for an unknown one
             abort(404, "There is no such reply in this thread.")

@@ -6,7 +6,9 @@ that does not exist, or that the viewer may not see, is a 404 with a sentence sa
 so; a group too small to show anything gets the page with every figure suppressed
 and the reason.
 """
-from flask import Blueprint, abort, current_app, render_template
+from dataclasses import replace
+
+from flask import Blueprint, abort, render_template
 from flask_login import current_user
 
 from app.accounts import scope
@@ -14,6 +16,7 @@ from app.board import conversations, listing
 from app.models import Round, Team, Theme
 from app.results import charts, dashboard
 from app.views.access import staff
+from app.views.extensions import thresholds
 from app.views.params import query_id, query_page, use_converters
 
 bp = Blueprint("dashboard", __name__)
@@ -44,12 +47,10 @@ def chosen_view():
             abort(404, "There is no team with that number among the teams you may see.")
         if not scope.in_round(team, round_):
             abort(404, f"{team.path} was not part of the round “{round_.name}”.")
-    config = current_app.config
-    view = dashboard.build_view(round_, team, config["MIN_GROUP"], config["MIN_GROUP_COMMENTS"])
-    view.may_open = viewer.may_view
-    view.scope_path = [t for t in reversed(team.ancestors())
-                       if viewer.may_view(t) and scope.in_round(t, round_)] + [team]
-    return view, rounds
+    scope_path = [t for t in reversed(team.ancestors())
+                  if viewer.may_view(t) and scope.in_round(t, round_)] + [team]
+    return replace(dashboard.build_view(round_, team, thresholds()), may_open=viewer.may_view,
+                   scope_path=scope_path), rounds
 
 
 @bp.get("/themes")

@@ -12,14 +12,17 @@ from app.crypto import links
 from app.models import invitation_by_id
 from app.pulse import answering
 from app.views.access import public, sign_in
+from app.views.extensions import thresholds
 from app.views.forms import pulse as forms
+from app.views.params import use_converters
 from app.views.rendering import render
 
 bp = Blueprint("employee", __name__)
+use_converters(bp)
 SESSION_KEY = "pulse"
 
 
-@bp.get("/p/<token>")
+@bp.get("/p/<secret:token>")
 @public
 def open_link(token):
     """Start a pulse session from a personal link, then forget the token."""
@@ -66,7 +69,7 @@ def submit():
     scores, comments, signed = forms.answers_from(form)
     try:
         answering.record_answers(pulse.invitation, scores, comments, signed,
-                                 batch_size=current_app.config["MIN_GROUP"])
+                                 batch_size=thresholds().k)
     except answering.AlreadyAnswered:
         return _answered(pulse, status=409)
     except answering.RoundClosed:
@@ -116,4 +119,4 @@ def _current_pulse():
     invitation = invitation_by_id(invitation_id) if isinstance(invitation_id, int) else None
     if invitation is None or not invitation.round.is_open():
         abort(invalid_link())
-    return answering.pulse_for(invitation, current_app.config["MIN_GROUP"])
+    return answering.pulse_for(invitation, thresholds().k)

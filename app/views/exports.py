@@ -8,10 +8,10 @@ from flask import Blueprint, Response, current_app, render_template, stream_with
 from flask_login import current_user
 
 from app.accounts import scope
-from app.crypto import keys
 from app.exports import files
 from app.models import Team
 from app.views.access import staff
+from app.views.extensions import thresholds
 from app.views.forms.exports import ExportForm
 from app.views.forms.fields import first_refusal
 
@@ -46,8 +46,7 @@ def download():
             files.may_export_comments(person, config["ALLOW_COMMENT_EXPORT"])
         selection = files.choose(form.round.data, form.since.data, form.until.data,
                                  form.team.data)
-        export = files.start(form.kind.data, selection, person, config["MIN_GROUP"],
-                             config["MIN_GROUP_COMMENTS"], keyring=keys.current(),
+        export = files.start(form.kind.data, selection, person, thresholds(),
                              excel=form.excel.data)
     except files.ExportError as error:
         return _page(form, error.status, str(error))

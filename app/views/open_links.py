@@ -1,12 +1,13 @@
 """Open links for HR and admins: make one for a team subtree, print its QR code, revoke.
 """
 from flask import (
-    Blueprint, Response, abort, current_app, redirect, render_template, request, url_for)
+    Blueprint, Response, abort, redirect, render_template, request, url_for)
 from flask_login import current_user
 
 from app.models import OpenLink, Team
 from app.pulse import open_links
 from app.views.access import staff
+from app.views.extensions import urls
 from app.views.forms.delivery import OpenLinkForm
 from app.views.params import use_converters
 
@@ -16,10 +17,9 @@ ROLES = ("hr", "admin")
 
 
 def _page(form, status=200, error=None):
-    base_url = current_app.config["BASE_URL"]
     return render_template("open_links/index.html", links=open_links.listing(), error=error,
                            form=form.offer(Team.select().order_by(Team.path)),
-                           url_of=lambda link: open_links.url_of(base_url, link)), status
+                           url_of=urls().open_link), status
 
 
 def _link(link_id):
@@ -53,15 +53,14 @@ def poster(link_id):
     """A page to print: the title, the QR code, and the address for typing."""
     link = _link(link_id)
     return render_template("open_links/poster.html", link=link,
-                           url=open_links.url_of(current_app.config["BASE_URL"], link))
+                           url=urls().open_link(link))
 
 
 @bp.get("/open-links/<id:link_id>/qr.svg")
 @staff(*ROLES)
 def qr_code(link_id):
     link = _link(link_id)
-    svg = open_links.qr_svg(open_links.url_of(current_app.config["BASE_URL"], link),
-                            link.label)
+    svg = open_links.qr_svg(urls().open_link(link), link.label)
     download = request.args.get("download") == "1"
     return Response(svg, mimetype="image/svg+xml", headers={
         "Content-Disposition": f'{"attachment" if download else "inline"}; '

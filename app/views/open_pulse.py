@@ -6,22 +6,25 @@ the link cannot tell one person from another.
 """
 import time
 
-from flask import Blueprint, abort, current_app, redirect, request, session, url_for
+from flask import Blueprint, abort, redirect, request, session, url_for
 
 from app.models import OpenLink, Round
 from app.pulse import answering, open_links
 from app.views.access import public
 from app.views.employee import invalid_link, start_session
+from app.views.extensions import thresholds
 from app.views.forms import pulse as forms
 from app.views.forms.delivery import TeamChoiceForm
 from app.views.limits import limit_open_answers, remember_device
+from app.views.params import use_converters
 from app.views.rendering import render
 
 bp = Blueprint("open_pulse", __name__)
+use_converters(bp)
 SESSION_KEY = "open"
 
 
-@bp.get("/o/<token>")
+@bp.get("/o/<secret:token>")
 @public
 def open_link(token):
     link = open_links.link_for_token(token)
@@ -92,7 +95,7 @@ def submit():
     scores, comments, _signed = forms.answers_from(form)  # an open link cannot sign
     try:
         open_links.record(open_pulse, scores, comments,
-                          batch_size=current_app.config["MIN_GROUP"])
+                          batch_size=thresholds().k)
     except answering.RoundClosed:
         return invalid_link(poster=True)
     state = dict(session[SESSION_KEY])
@@ -130,4 +133,4 @@ def _current_pulse():
         abort(redirect(url_for("open_pulse.choose_team"), 303))
     if not round_.is_open():
         abort(invalid_link(poster=True))
-    return open_links.pulse_for(round_, team, current_app.config["MIN_GROUP"])
+    return open_links.pulse_for(round_, team, thresholds().k)

@@ -9,6 +9,7 @@ from flask import abort, request
 from werkzeug.routing import BaseConverter, ValidationError
 
 from app import text
+from app.logs import SECRET
 from app.numbers import LARGEST_ID, row_id, whole_number
 
 LARGEST_PAGE = 10**6
@@ -55,11 +56,17 @@ class KeyConverter(BaseConverter):
         return value
 
 
-CONVERTERS = {"id": IdConverter, "key": KeyConverter}
+class SecretConverter(BaseConverter):
+    """`<secret:token>`: a path segment that is a secret (a personal, open or sign-in
+    link's token). It matches what the default converter does; the mark is what counts:
+    app/logs.py redacts every route that carries one from the logs."""
+
+
+CONVERTERS = {"id": IdConverter, "key": KeyConverter, SECRET: SecretConverter}
 
 
 def use_converters(blueprint):
-    """Make `<id:…>` and `<key:…>` known before the blueprint's rules are added: call
+    """Make `<id:…>`, `<key:…>` and `<secret:…>` known before the blueprint's rules are added: call
     it right after creating the blueprint."""
     def register(state):
         for name, converter in CONVERTERS.items():

@@ -13,7 +13,6 @@ from flask import render_template
 
 from app.accounts import scope
 from app.board import conversations, listing
-from app.crypto import keys
 from app.views.assets import STATIC_DIR
 
 ASSETS = ("app.css", "favicon.svg")
@@ -23,7 +22,7 @@ def thread_file(thread):
     return f"thread-{thread.id}.html"
 
 
-def export(directory, k, k_comments, team=None):
+def export(directory, thresholds, team=None):
     """Write the board into `directory`; returns the number of threads written.
 
     With `team`, only the threads a member of that team may read (their team's and
@@ -38,15 +37,14 @@ def export(directory, k, k_comments, team=None):
             os.remove(os.path.join(directory, name))
     for name in ASSETS:
         shutil.copyfile(os.path.join(STATIC_DIR, name), os.path.join(directory, name))
-    keyring = keys.current()
     _write(directory, "index.html", render_template(
         "board/site/index.html", threads=threads, thread_href=thread_file,
         times=listing.response_times(threads)))
     for thread in threads:
         _write(directory, thread_file(thread), render_template(
             "board/site/thread.html", thread=thread, published=True,
-            posts=conversations.posts_of(thread, keyring),
-            summary=listing.summary(thread, k, k_comments),
+            posts=conversations.posts_of(thread),
+            summary=listing.summary(thread, thresholds),
             timeline=conversations.timeline(thread)))
     return len(threads)
 
