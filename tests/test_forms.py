@@ -9,7 +9,6 @@ import pytest
 from app.accounts import credentials
 from app.accounts.roster import import_roster
 from app.board import conversations
-from app.crypto import keys
 from app.db import db
 from app.delivery import schedules
 from app.models import Person, Theme
@@ -64,7 +63,7 @@ def house(app):
         credentials.set_password(hr, STAFF_PASSWORD)
         thread = conversations.open_thread(hr, closed, Theme.get_by_id("workload"),
                                            closed.team, "We hear you.", "acknowledged")
-        conversations.reply(hr, thread, "Here is more.", False, keys.current())
+        conversations.reply(hr, thread, "Here is more.", False)
         open_links.create("Acme", "Poster", hr)
         schedules.create("weekly", "Acme", "weekly", 0, 9, 3, hr, ZoneInfo("UTC"))
     client = app.test_client()
