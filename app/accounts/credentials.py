@@ -21,6 +21,7 @@ import segno
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from app import errors
 from app.accounts import passwords, security_events
 from app.crypto import blobs, keys
 from app.models import BrowserSession, Person, RecoveryCode, SignInLink, utcnow
@@ -40,8 +41,17 @@ ISSUER = "Heard"
 _hasher = PasswordHasher()  # argon2id with the RFC 9106 low-memory parameters
 
 
-class AccountError(Exception):
-    """A request about an account that cannot be met; the message says why."""
+class AccountError(errors.Invalid):
+    """A password or code that cannot be used; the message says why."""
+
+
+class UnusableLink(errors.NotFound):
+    """A sign-in link that leads nowhere: unknown, used, expired, of an account that may
+    no longer sign in, or not held by this browser. Each says so, and to ask for another."""
+
+
+class SignInRefused(errors.NotAllowed):
+    """The account may not sign in (it is disabled), or must sign in again first."""
 
 
 def can_sign_in(person):
@@ -150,7 +160,7 @@ def create_sign_in_link(person, minutes, now=None, longest=MAX_LINK_MINUTES):
     """A single-use sign-in token valid for `minutes`, but never more than `longest`
     (MAX_LINK_MINUTES; only the local demo asks for longer); only its hash is stored."""
     if not can_hold_session(person):
-        raise AccountError(f"{person.email} cannot sign in: the account is disabled")
+        raise SignInRefused(f"{person.email} cannot sign in: the account is disabled")
     token = secrets.token_urlsafe(32)
     minutes = min(minutes, longest)
     SignInLink.create(token_hash=token_hash(token), person=person,
@@ -163,7 +173,7 @@ def sign_in_url(base_url, token):
 
 
 def check_sign_in_link(token, now=None):
-    """The link's person, or AccountError saying why it cannot be used (not spent)."""
+    """The link's person, or UnusableLink saying why it cannot be used (not spent)."""
     return check_link_hash(token_hash(token), now)
 
 
@@ -171,14 +181,14 @@ def check_link_hash(hashed, now=None):
     """As check_sign_in_link, given the token's hash (app.accounts.browser_sessions keeps no token)."""
     link = SignInLink.get_or_none(SignInLink.token_hash == hashed)
     if link is None:
-        raise AccountError("This sign-in link is not valid. Ask for a new one.")
+        raise UnusableLink("This sign-in link is not valid. Ask for a new one.")
     if link.used_at is not None:
-        raise AccountError("This sign-in link was already used. Each link works once; "
+        raise UnusableLink("This sign-in link was already used. Each link works once; "
                            "ask for a new one.")
     if link.expires_at <= (now or utcnow()):
-        raise AccountError("This sign-in link has expired. Ask for a new one.")
+        raise UnusableLink("This sign-in link has expired. Ask for a new one.")
     if not can_hold_session(link.person):
-        raise AccountError("This account cannot sign in.")
+        raise UnusableLink("This account cannot sign in.")
     return link.person
 
 
@@ -201,7 +211,7 @@ def redeem_link_hash(hashed, now=None):
              .where(SignInLink.token_hash == hashed, SignInLink.used_at.is_null(),
                     SignInLink.expires_at > now).execute())
     if spent != 1:
-        raise AccountError("This sign-in link was already used. Each link works once; "
+        raise UnusableLink("This sign-in link was already used. Each link works once; "
                            "ask for a new one.")
     return person
 

@@ -8,7 +8,7 @@ import io
 import re
 from dataclasses import dataclass, field
 
-from app import text
+from app import errors, text
 from app.accounts import credentials
 from app.db import db
 from app.models import Person, Team, TeamLead
@@ -24,7 +24,7 @@ MAX_TEAM_NAME_CHARS = 120  # one segment of a path
 MAX_PATH_CHARS = Team.path.max_length  # 1,000: what the column holds on both databases
 
 
-class RosterError(Exception):
+class RosterError(errors.Invalid):
     """The file was refused; `errors` lists 'line N: what' messages."""
 
     def __init__(self, errors):

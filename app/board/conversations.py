@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from peewee import JOIN
 
-from app import text
+from app import errors, text
 from app.accounts import audit, scope
 from app.board import plaintext
 from app.crypto import blobs
@@ -28,21 +28,21 @@ MANAGING_ROLES = ("leader", "hr", "admin")
 POST_ID_HEX = 32
 
 
-class ConversationError(Exception):
-    """Something a person asked for that cannot be done; the message says why."""
-    status = 422
+class ConversationError(errors.Invalid):
+    """A post, reply or status that breaks a rule; the message says why."""
 
 
-class NotFound(ConversationError):
-    status = 404
+class NotFound(errors.NotFound):
+    """No such thread or reply, as far as this person may know."""
 
 
-class NotAllowed(ConversationError):
-    status = 403
+class NotAllowed(errors.NotAllowed):
+    """Someone who may read the thread but not do this to it."""
 
 
-class Conflict(ConversationError):
-    status = 409
+class Conflict(errors.Conflict):
+    """The thread's state forbids it: a thread already there, a reply hidden.
+    `thread`: the thread already there, when that is the conflict."""
 
     def __init__(self, message, thread=None):
         super().__init__(message)

@@ -13,6 +13,7 @@ from app.accounts import credentials, roster
 from app.cli import delivery, demo, retention
 from app.crypto import keys
 from app.delivery import tick
+from app.errors import HeardError
 from app.exports import files as exports
 from app.models import Person, Team
 from app.pulse import rounds, surveys
@@ -202,7 +203,7 @@ def login_link_command(email):
     minutes = int(current_app.config["SIGN_IN_LINK_MINUTES"])
     try:
         token = credentials.create_sign_in_link(_staff_member(email), minutes)
-    except credentials.AccountError as error:
+    except credentials.SignInRefused as error:
         _fail(str(error))
     click.echo(credentials.sign_in_url(current_app.config["BASE_URL"], token))
     click.echo(f"(works once, for {minutes} minutes)", err=True)
@@ -304,7 +305,7 @@ def _export(kind, round_id, since, until, team_path, excel):
         selection = exports.choose(round_id, since, until, team_path)
         export = exports.start(kind, selection, None, config["MIN_GROUP"],
                                config["MIN_GROUP_COMMENTS"], keyring=keys.current(), excel=excel)
-    except exports.ExportError as error:
+    except HeardError as error:  # no such round or team, nothing to export, comments off
         _fail(str(error))
     with click.open_file("-", "wb") as out:
         for chunk in export.chunks:

@@ -100,7 +100,7 @@ def _sign_in_form(form, next_page, status=200, error=None):
 def open_link(token):
     try:
         credentials.check_sign_in_link(token)
-    except credentials.AccountError as error:
+    except credentials.UnusableLink as error:
         # Said on the next page, so the token leaves the address bar in any case; the
         # session this browser has stays (any site can link here with a made-up token).
         session[LINK_PROBLEM] = str(error)
@@ -126,10 +126,10 @@ def confirm_link():
             person = browser_sessions.held_sign_in_link(held)
             return render_template("auth/confirm_link.html", person=person)
         person = browser_sessions.redeem_held_sign_in_link(held)
-    except credentials.AccountError as error:
+    except credentials.UnusableLink:
         session.pop(LINK, None)
         security_events.record("sign_in.failed", reason="sign-in link")
-        abort(404, str(error))
+        raise  # the error page says why, and to ask for a new link
     return _first_factor_passed(person, "", "sign-in link")
 
 

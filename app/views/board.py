@@ -15,6 +15,7 @@ from app.models import STATUSES, Theme
 from app.results import dashboard
 from app.views.access import member, staff
 from app.views.dashboard import VIEWERS, chosen_view
+from app.views.errors import status_of
 from app.views.forms.board import EditForm, HideForm, ReactForm, ReplyForm, StatusForm, ThreadForm
 from app.views.limits import limit_anonymous_replies
 from app.views.params import query_key, use_converters
@@ -126,16 +127,15 @@ def post_reply(thread_id):
         post = conversations.reply(_person(), thread, form.body.data,
                                    form.identity.data == "anonymous", keys.current(),
                                    parent_hex=parent)
-    except ConversationError as error:
+    except ConversationError as error:  # beside the form; no such reply, or a hidden one,
+        # has nothing to fix there and reaches the error page (app.views.errors)
         if form.parent.errors:  # not a reply's id at all: as for an unknown one
             abort(404, "There is no such reply in this thread.")
-        if error.status != 422:  # no such reply, or a hidden one: nothing to fix in the form
-            abort(error.status, str(error))
         if current_app.htmx:
             return fragment_elsewhere("board/partials/reply_form.html", _form_id(parent),
-                                      error.status, form=form, parent=parent, thread=thread,
-                                      error=str(error))
-        return _thread_page(thread, error.status, reply_form=form,
+                                      status_of(error), form=form, parent=parent,
+                                      thread=thread, error=str(error))
+        return _thread_page(thread, status_of(error), reply_form=form,
                             errors={parent or "thread": str(error)})
     if current_app.htmx:
         fresh = render_template("board/partials/reply_form.html", form=ReplyForm(formdata=None),
@@ -160,13 +160,11 @@ def react(thread_id):
         if form.target.data != "thread":
             target = conversations.post_by_hex(thread, form.target.data)
         reactions.react(_person(), target, form.kind.data, _key(), thread)
-    except (ConversationError, reactions.ReactionError) as problem:
-        error, status = str(problem), problem.status
-        if isinstance(problem, conversations.NotFound):
-            abort(404, str(problem))
+    except (ConversationError, reactions.ReactionError, reactions.AlreadyReacted) as problem:
+        if not current_app.htmx:
+            raise  # the error page says why
+        error, status = str(problem), status_of(problem)  # beside the buttons
     if not current_app.htmx:
-        if error:
-            abort(status, error)
         return redirect(url_for("listing.thread", thread_id=thread.id,
                                 _anchor=f"react-{reactions.item_of(target)}"), 303)
     item = reactions.item_of(target)
@@ -180,10 +178,8 @@ def _manage(thread_id, action, form_class, form_name):
     form = form_class()
     try:
         action(thread, _validated(form))
-    except ConversationError as error:
-        if error.status in (403, 404):
-            abort(error.status, str(error))
-        return _thread_page(thread, error.status, **{form_name: form},
+    except (ConversationError, conversations.Conflict) as error:  # beside the form
+        return _thread_page(thread, status_of(error), **{form_name: form},
                             errors={form_name: str(error)})
     return redirect(url_for("listing.thread", thread_id=thread.id), 303)
 
@@ -229,10 +225,8 @@ def new_thread():
                                                 form.body.data, form.status.data,
                                                 form.reason.data)
             return redirect(url_for("listing.thread", thread_id=created.id), 303)
-        except ConversationError as problem:
-            if problem.status in (403, 404):
-                abort(problem.status, str(problem))
-            error = str(problem)
+        except (ConversationError, conversations.Conflict) as problem:
+            error = str(problem)  # beside the form, a thread opened meanwhile included
     entry = next((e for e in view.themes if e.theme.key == theme.key), None)
     card = dashboard.theme_card(view, entry) if entry else None
     return render_template("board/new.html", view=view, theme=theme, form=form, error=error,

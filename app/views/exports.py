@@ -9,9 +9,11 @@ from flask_login import current_user
 
 from app.accounts import scope
 from app.crypto import keys
+from app.errors import HeardError
 from app.exports import files
 from app.models import Team
 from app.views.access import staff
+from app.views.errors import status_of
 
 bp = Blueprint("exports", __name__)
 ROLES = ("hr", "admin")
@@ -46,8 +48,8 @@ def download():
         export = files.start(kind, selection, person, config["MIN_GROUP"],
                              config["MIN_GROUP_COMMENTS"], keyring=keys.current(),
                              excel=form.get("excel") == "yes")
-    except files.ExportError as error:
-        return _page(error.status, str(error))
+    except HeardError as error:  # no such round, a range that ends before it starts...
+        return _page(status_of(error), str(error))
     return Response(stream_with_context(export.chunks), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{export.filename}"',
                              "Cache-Control": "no-store"})

@@ -7,6 +7,7 @@ from app.delivery import mails, outbox, schedules
 from app.models import Schedule, Survey, Team
 from app.models.surveys import CADENCES
 from app.views.access import staff
+from app.views.errors import status_of
 from app.views.params import use_converters
 
 bp = Blueprint("schedules", __name__)
@@ -46,7 +47,7 @@ def create():
         schedules.create(form.get("survey"), form.get("team"), cadence, day or "",
                          form.get("hour", ""), form.get("days", ""), current_user.person,
                          _settings().timezone)
-    except schedules.ScheduleError as error:
+    except (schedules.ScheduleError, schedules.Overlap) as error:  # beside what was typed
         return _page(422, str(error), form)
     return redirect(url_for("schedules.index"), 303)
 
@@ -72,8 +73,8 @@ def resume(schedule_id):
     try:
         schedules.set_active(_schedule(schedule_id), True, current_user.person,
                              _settings().timezone)
-    except schedules.ScheduleError as error:
-        return _page(409, str(error))
+    except schedules.Overlap as error:
+        return _page(status_of(error), str(error))
     return redirect(url_for("schedules.index"), 303)
 
 
