@@ -141,7 +141,7 @@ def post_reply(thread_id):
         fresh = render_template("board/partials/reply_form.html", form=ReplyForm(formdata=None),
                                 parent=parent, thread=thread, oob=True)
         return _replies(conversations.thread_by_id(thread.id), oob=fresh)
-    return redirect(url_for("listing.thread", thread_id=thread.id, _anchor=f"p-{post.id.hex()}"),
+    return redirect(url_for("board.thread", thread_id=thread.id, _anchor=f"p-{post.id.hex()}"),
                     303)
 
 
@@ -165,7 +165,7 @@ def react(thread_id):
             raise  # the error page says why
         error, status = str(problem), status_of(problem)  # beside the buttons
     if not current_app.htmx:
-        return redirect(url_for("listing.thread", thread_id=thread.id,
+        return redirect(url_for("board.thread", thread_id=thread.id,
                                 _anchor=f"react-{reactions.item_of(target)}"), 303)
     item = reactions.item_of(target)
     return render("board/partials/reactions.html", "board/partials/reactions.html", status,
@@ -181,7 +181,7 @@ def _manage(thread_id, action, form_class, form_name):
     except (ConversationError, conversations.Conflict) as error:  # beside the form
         return _thread_page(thread, status_of(error), **{form_name: form},
                             errors={form_name: str(error)})
-    return redirect(url_for("listing.thread", thread_id=thread.id), 303)
+    return redirect(url_for("board.thread", thread_id=thread.id), 303)
 
 
 @bp.post("/board/<id:thread_id>/status")
@@ -216,7 +216,7 @@ def new_thread():
         abort(404, "Choose a theme of a closed round from the themes page first.")
     existing = conversations.thread_for(view.round, theme, view.scope)
     if existing is not None:
-        return redirect(url_for("listing.thread", thread_id=existing.id), 303)
+        return redirect(url_for("board.thread", thread_id=existing.id), 303)
     form, error = ThreadForm(), None
     if request.method == "POST":
         try:
@@ -224,7 +224,7 @@ def new_thread():
             created = conversations.open_thread(_person(), view.round, theme, view.scope,
                                                 form.body.data, form.status.data,
                                                 form.reason.data)
-            return redirect(url_for("listing.thread", thread_id=created.id), 303)
+            return redirect(url_for("board.thread", thread_id=created.id), 303)
         except (ConversationError, conversations.Conflict) as problem:
             error = str(problem)  # beside the form, a thread opened meanwhile included
     entry = next((e for e in view.themes if e.theme.key == theme.key), None)
@@ -250,4 +250,4 @@ def init_app(app):
     app.jinja_env.globals.update(
         status_labels=conversations.STATUS_LABELS, reaction_labels=reactions.REACTIONS,
         max_post=plaintext.MAX_CHARS,
-        thread_href=lambda thread: url_for("listing.thread", thread_id=thread.id))
+        thread_href=lambda thread: url_for("board.thread", thread_id=thread.id))
