@@ -102,7 +102,7 @@ def end_session(person, session_id, reason="ended by its person"):
     ended = (BrowserSession.delete()
              .where(BrowserSession.id == session_id, BrowserSession.person == person.id)
              .execute())
-    if ended and person.role in accounts.STAFF_ROLES:  # employees: see start_session
+    if ended and person.is_staff:  # employees: see start_session
         security_events.record("session.ended", person=person.id, scope="one", reason=reason)
     return bool(ended)
 

@@ -26,7 +26,6 @@ from app.accounts import passwords, security_events
 from app.crypto import blobs, keys
 from app.models import BrowserSession, Person, RecoveryCode, SignInLink, utcnow
 
-STAFF_ROLES = ("leader", "hr", "admin")
 MIN_PASSWORD = 12
 MAX_PASSWORD = 1000  # argon2 hashes anything, but a megabyte of "password" is an attack
 RECOVERY_CODES = 10
@@ -56,7 +55,7 @@ class SignInRefused(errors.NotAllowed):
 
 def can_sign_in(person):
     """May sign in with a password (and a second factor): active staff."""
-    return person is not None and person.active and person.role in STAFF_ROLES
+    return person is not None and person.active and person.is_staff
 
 
 def can_hold_session(person):
@@ -130,7 +129,7 @@ def end_sessions(person, save=True, reason="signed out everywhere"):
     BrowserSession.delete().where(BrowserSession.person == person.id).execute()
     if save:
         Person.update(session_epoch=person.session_epoch).where(Person.id == person.id).execute()
-    if person.role in STAFF_ROLES or reason == "role changed":
+    if person.is_staff or reason == "role changed":
         # An employee's comings and goings are not logged: their times would say
         # when they answered or replied.
         security_events.record("session.ended", person=person.id, scope="all", reason=reason)

@@ -35,7 +35,7 @@ def _safe_next(target, person=None):
     a browser would read as one once it drops tabs and newlines ("/\\t/evil.example")."""
     if _is_local_path(target):
         return target
-    if person is not None and person.role not in credentials.STAFF_ROLES:
+    if person is not None and not person.is_staff:
         return url_for("board.index")
     return url_for("dashboard.themes")
 
@@ -138,7 +138,7 @@ def _first_factor_passed(person, next_page, method):
     second factor (or set one up); an employee's link gives a link-only session."""
     browser_sessions.discard(current_session_id())
     session.clear()
-    if person.role not in credentials.STAFF_ROLES:
+    if not person.is_staff:
         sign_in(person, credentials.LINK_ONLY, method)
         return redirect(_safe_next(next_page, person), 303)
     if person.mfa_enrolled:

@@ -12,6 +12,7 @@ from app.board import conversations, listing, plaintext, reactions
 from app.board.conversations import ConversationError
 from app.crypto import keys
 from app.models import STATUSES, Theme
+from app.models.org import EVERYTHING_ROLES, ROLE_LABELS
 from app.results import dashboard
 from app.views.access import member, staff
 from app.views.dashboard import VIEWERS, chosen_view
@@ -199,7 +200,7 @@ def edit(thread_id):
 
 
 @bp.post("/board/<id:thread_id>/hide")
-@staff("hr", "admin")
+@staff(*EVERYTHING_ROLES)
 def hide(thread_id):
     return _manage(thread_id, lambda thread, form: conversations.hide_post(
         _person(), thread, form.post.data, form.reason.data), HideForm, "hide_form")
@@ -244,8 +245,7 @@ def days(value):
 def init_app(app):
     app.jinja_env.filters.update(
         status_label=conversations.STATUS_LABELS.get, plain=plaintext.render, days=days,
-        role_label={"leader": "leader", "hr": "HR", "admin": "admin",
-                    "employee": "employee"}.get,
+        role_label=ROLE_LABELS.get,
         short_day=lambda moment: f"{moment:%-d %b %Y}")
     app.jinja_env.globals.update(
         status_labels=conversations.STATUS_LABELS, reaction_labels=reactions.REACTIONS,

@@ -12,17 +12,18 @@ from app.crypto import keys
 from app.errors import HeardError
 from app.exports import files
 from app.models import Team
+from app.models.org import EVERYTHING_ROLES, HR
 from app.views.access import staff
 from app.views.errors import status_of
 
 bp = Blueprint("exports", __name__)
-ROLES = ("hr", "admin")
+ROLES = EVERYTHING_ROLES
 
 
 def _page(status=200, error=None):
     person = current_user.person
     rounds = scope.Viewer(person).closed_rounds()  # HR and admins: every closed round
-    comments_allowed = current_app.config["ALLOW_COMMENT_EXPORT"] and person.role == "hr"
+    comments_allowed = current_app.config["ALLOW_COMMENT_EXPORT"] and person.role == HR
     return render_template("exports/index.html", rounds=rounds,
                            teams=Team.select().order_by(Team.path), error=error,
                            form=request.form, comments_allowed=comments_allowed,

@@ -5,6 +5,7 @@ from flask_login import current_user
 
 from app.delivery import mails, outbox, schedules
 from app.models import Schedule, Survey, Team
+from app.models.org import EVERYTHING_ROLES
 from app.models.surveys import CADENCES
 from app.views.access import staff
 from app.views.errors import status_of
@@ -12,7 +13,7 @@ from app.views.params import use_converters
 
 bp = Blueprint("schedules", __name__)
 use_converters(bp)
-ROLES = ("hr", "admin")
+ROLES = EVERYTHING_ROLES
 
 
 def _settings():
