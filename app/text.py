@@ -12,12 +12,14 @@ import re
 
 from wtforms.validators import StopValidation
 
+from app.errors import Invalid
+
 _ALWAYS = "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ufffd"
 MULTILINE_FORBIDDEN = re.compile(f"[{_ALWAYS}]")
 ONE_LINE_FORBIDDEN = re.compile(f"[{_ALWAYS}\t\n\r]")
 
 
-class TextProblem(ValueError):
+class TextProblem(Invalid):
     """Text that cannot be stored; the message says why, to the person who typed it."""
 
 

@@ -9,10 +9,12 @@ from datetime import timedelta
 import pytest
 
 from app.crypto import keys
+from app.errors import HeardError
 from app.exports import files, spreadsheet
 from app.models import AuditEntry, Comment, Round, Team, Theme, utcnow
 from app.models.org import normalise_path
 from app.thresholds import Thresholds
+from app.views.errors import status_of
 from tests.conftest import answer, build_app, close_with_answers, invitations_of
 from tests.test_board import thread  # noqa: F401 (a fixture)
 from tests.test_dashboard import two_teams  # noqa: F401 (a fixture)
@@ -222,9 +224,9 @@ def test_a_team_limits_the_rows_to_its_subtree(two_teams):  # noqa: F811
     ({"round_id": "1", "since": "2026-01-01"}, 422, "Choose one round or a range of dates"),
 ])
 def test_bad_filters_are_refused_with_a_reason(two_teams, filters, status, message):  # noqa: F811
-    with pytest.raises(files.ExportError) as refused:
+    with pytest.raises(HeardError) as refused:
         files.choose(**filters)
-    assert refused.value.status == status and message in str(refused.value)
+    assert status_of(refused.value) == status and message in str(refused.value)
 
 
 def test_a_round_still_open_or_outside_the_team_is_refused(two_teams, make_round):  # noqa: F811

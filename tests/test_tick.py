@@ -255,14 +255,14 @@ def test_a_schedule_that_makes_no_sense_is_refused(app, fields, message):
 def test_two_schedules_that_would_ask_the_same_people_twice_are_refused(app):
     weekly_schedule(app)
     with app.app_context():
-        with pytest.raises(schedules.ScheduleError, match="already scheduled for Acme"):
+        with pytest.raises(schedules.Overlap, match="already scheduled for Acme"):
             schedules.create("weekly", "Acme/Sales", "biweekly", 2, 9, 3, None,
                              app.extensions["heard_delivery"].timezone)
         schedule = Schedule.get()
         schedules.set_active(schedule, False, None, app.extensions["heard_delivery"].timezone)
         schedules.create("weekly", "Acme/Sales", "biweekly", 2, 9, 3, None,
                          app.extensions["heard_delivery"].timezone)
-        with pytest.raises(schedules.ScheduleError, match="pause that schedule first"):
+        with pytest.raises(schedules.Overlap, match="pause that schedule first"):
             schedules.set_active(Schedule.get_by_id(schedule.id), True, None,
                                  app.extensions["heard_delivery"].timezone)
 

@@ -10,7 +10,7 @@ from datetime import date, timedelta
 
 from app.accounts import credentials as accounts
 from app.accounts import security_events
-from app.accounts.credentials import AccountError
+from app.accounts.credentials import SignInRefused, UnusableLink
 from app.crypto import blobs, keys
 from app.models import BrowserSession, utcnow
 
@@ -31,10 +31,10 @@ def hold_sign_in_link(token, now=None):
 
 
 def held_sign_in_link(session_id, now=None):
-    """The person of the link this browser holds, or AccountError (nothing spent)."""
+    """The person of the link this browser holds, or UnusableLink (nothing spent)."""
     row = browser_session(session_id)
     if row is None or row.link_hash is None:
-        raise AccountError("Open the sign-in link from your message again, or ask for a "
+        raise UnusableLink("Open the sign-in link from your message again, or ask for a "
                            "new one.")
     return accounts.check_link_hash(row.link_hash, now)
 
@@ -43,7 +43,7 @@ def redeem_held_sign_in_link(session_id, now=None):
     """Spend the link this browser holds; the holding row goes."""
     row = browser_session(session_id)
     if row is None or row.link_hash is None:
-        raise AccountError("Open the sign-in link from your message again, or ask for a "
+        raise UnusableLink("Open the sign-in link from your message again, or ask for a "
                            "new one.")
     BrowserSession.delete().where(BrowserSession.id == row.id).execute()
     return accounts.redeem_link_hash(row.link_hash, now)
@@ -102,7 +102,7 @@ def end_session(person, session_id, reason="ended by its person"):
     ended = (BrowserSession.delete()
              .where(BrowserSession.id == session_id, BrowserSession.person == person.id)
              .execute())
-    if ended and person.role in accounts.STAFF_ROLES:  # employees: see start_session
+    if ended and person.is_staff:  # employees: see start_session
         security_events.record("session.ended", person=person.id, scope="one", reason=reason)
     return bool(ended)
 
@@ -123,7 +123,7 @@ def pending_totp_secret(session_id, person):
     kept sealed on the server until its first code matches."""
     row = browser_session(session_id)
     if row is None or row.person_id != person.id:
-        raise AccountError("Sign in again to set up your authenticator app.")
+        raise SignInRefused("Sign in again to set up your authenticator app.")
     place = _pending_place(row)
     if row.totp_pending is not None:
         return keys.current().open(row.totp_pending, place).decode()

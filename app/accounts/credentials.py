@@ -21,11 +21,11 @@ import segno
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from app import errors
 from app.accounts import passwords, security_events
 from app.crypto import blobs, keys
 from app.models import BrowserSession, Person, RecoveryCode, SignInLink, utcnow
 
-STAFF_ROLES = ("leader", "hr", "admin")
 MIN_PASSWORD = 12
 MAX_PASSWORD = 1000  # argon2 hashes anything, but a megabyte of "password" is an attack
 RECOVERY_CODES = 10
@@ -40,13 +40,22 @@ ISSUER = "Heard"
 _hasher = PasswordHasher()  # argon2id with the RFC 9106 low-memory parameters
 
 
-class AccountError(Exception):
-    """A request about an account that cannot be met; the message says why."""
+class AccountError(errors.Invalid):
+    """A password or code that cannot be used; the message says why."""
+
+
+class UnusableLink(errors.NotFound):
+    """A sign-in link that leads nowhere: unknown, used, expired, of an account that may
+    no longer sign in, or not held by this browser. Each says so, and to ask for another."""
+
+
+class SignInRefused(errors.NotAllowed):
+    """The account may not sign in (it is disabled), or must sign in again first."""
 
 
 def can_sign_in(person):
     """May sign in with a password (and a second factor): active staff."""
-    return person is not None and person.active and person.role in STAFF_ROLES
+    return person is not None and person.active and person.is_staff
 
 
 def can_hold_session(person):
@@ -120,7 +129,7 @@ def end_sessions(person, save=True, reason="signed out everywhere"):
     BrowserSession.delete().where(BrowserSession.person == person.id).execute()
     if save:
         Person.update(session_epoch=person.session_epoch).where(Person.id == person.id).execute()
-    if person.role in STAFF_ROLES or reason == "role changed":
+    if person.is_staff or reason == "role changed":
         # An employee's comings and goings are not logged: their times would say
         # when they answered or replied.
         security_events.record("session.ended", person=person.id, scope="all", reason=reason)
@@ -150,7 +159,7 @@ def create_sign_in_link(person, minutes, now=None, longest=MAX_LINK_MINUTES):
     """A single-use sign-in token valid for `minutes`, but never more than `longest`
     (MAX_LINK_MINUTES; only the local demo asks for longer); only its hash is stored."""
     if not can_hold_session(person):
-        raise AccountError(f"{person.email} cannot sign in: the account is disabled")
+        raise SignInRefused(f"{person.email} cannot sign in: the account is disabled")
     token = secrets.token_urlsafe(32)
     minutes = min(minutes, longest)
     SignInLink.create(token_hash=token_hash(token), person=person,
@@ -159,7 +168,7 @@ def create_sign_in_link(person, minutes, now=None, longest=MAX_LINK_MINUTES):
 
 
 def check_sign_in_link(token, now=None):
-    """The link's person, or AccountError saying why it cannot be used (not spent)."""
+    """The link's person, or UnusableLink saying why it cannot be used (not spent)."""
     return check_link_hash(token_hash(token), now)
 
 
@@ -167,14 +176,14 @@ def check_link_hash(hashed, now=None):
     """As check_sign_in_link, given the token's hash (app.accounts.browser_sessions keeps no token)."""
     link = SignInLink.get_or_none(SignInLink.token_hash == hashed)
     if link is None:
-        raise AccountError("This sign-in link is not valid. Ask for a new one.")
+        raise UnusableLink("This sign-in link is not valid. Ask for a new one.")
     if link.used_at is not None:
-        raise AccountError("This sign-in link was already used. Each link works once; "
+        raise UnusableLink("This sign-in link was already used. Each link works once; "
                            "ask for a new one.")
     if link.expires_at <= (now or utcnow()):
-        raise AccountError("This sign-in link has expired. Ask for a new one.")
+        raise UnusableLink("This sign-in link has expired. Ask for a new one.")
     if not can_hold_session(link.person):
-        raise AccountError("This account cannot sign in.")
+        raise UnusableLink("This account cannot sign in.")
     return link.person
 
 
@@ -197,7 +206,7 @@ def redeem_link_hash(hashed, now=None):
              .where(SignInLink.token_hash == hashed, SignInLink.used_at.is_null(),
                     SignInLink.expires_at > now).execute())
     if spent != 1:
-        raise AccountError("This sign-in link was already used. Each link works once; "
+        raise UnusableLink("This sign-in link was already used. Each link works once; "
                            "ask for a new one.")
     return person
 

@@ -8,11 +8,11 @@ import io
 import re
 from dataclasses import dataclass, field
 
-from app import text
+from app import errors, text
 from app.accounts import credentials
 from app.db import db
 from app.models import Person, Team, TeamLead
-from app.models.org import PATH_SEPARATOR, ROLES, normalise_path
+from app.models.org import EMPLOYEE, PATH_SEPARATOR, ROLES, normalise_path
 
 REQUIRED_COLUMNS = ("email", "name", "team", "role")
 OPTIONAL_COLUMNS = ("leads",)
@@ -24,7 +24,7 @@ MAX_TEAM_NAME_CHARS = 120  # one segment of a path
 MAX_PATH_CHARS = Team.path.max_length  # 1,000: what the column holds on both databases
 
 
-class RosterError(Exception):
+class RosterError(errors.Invalid):
     """The file was refused; `errors` lists 'line N: what' messages."""
 
     def __init__(self, errors):
@@ -120,13 +120,13 @@ def _check_row(line, record, errors):
         problems.append(text.problem_in(value["name"], "name", multiline=False))
     elif len(value["name"]) > MAX_NAME_CHARS:
         problems.append(f"name is longer than {MAX_NAME_CHARS} characters")
-    role = value["role"].lower() or "employee"
+    role = value["role"].lower() or EMPLOYEE
     if role not in ROLES:
         problems.append(f"role {value['role']!r} is not one of {', '.join(ROLES)}")
     team = _check_path(value["team"], "team", problems)
     leads = tuple(_check_path(path, "leads", problems)
                   for path in value["leads"].split(LEADS_SEPARATOR) if path.strip())
-    if leads and role == "employee":
+    if leads and role == EMPLOYEE:
         problems.append("leads teams, so the role must be leader, hr or admin")
     if problems:
         errors.extend(f"line {line}: {problem}" for problem in problems)

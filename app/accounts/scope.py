@@ -5,8 +5,6 @@ Anything else is, to them, not there at all (the views answer 404).
 """
 from app.models import Round, Team, TeamLead
 
-EVERYTHING_ROLES = ("hr", "admin")
-
 
 def _inside(team, other):
     return team.path.startswith(other.path + "/")
@@ -29,7 +27,7 @@ class Viewer:
         self.tops = self._top_teams()
 
     def _top_teams(self):
-        if self.person.role in EVERYTHING_ROLES:
+        if self.person.sees_everything:
             return list(Team.select().where(Team.parent.is_null()).order_by(Team.path))
         led = list(Team.select().join(TeamLead).where(TeamLead.person == self.person)
                    .order_by(Team.path))

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from peewee import JOIN
 
-from app import text
+from app import errors, text
 from app.accounts import audit, scope
 from app.board import plaintext
 from app.crypto import blobs, keys
@@ -24,25 +24,24 @@ from app.models import STATUSES, Person, Post, Thread, ThreadEvent, utcnow
 
 STATUS_LABELS = {"acknowledged": "Acknowledged", "planned": "Planned",
                  "in_progress": "In progress", "done": "Done", "wont_do": "Won't do"}
-MANAGING_ROLES = ("leader", "hr", "admin")
 POST_ID_HEX = 32
 
 
-class ConversationError(Exception):
-    """Something a person asked for that cannot be done; the message says why."""
-    status = 422
+class ConversationError(errors.Invalid):
+    """A post, reply or status that breaks a rule; the message says why."""
 
 
-class NotFound(ConversationError):
-    status = 404
+class NotFound(errors.NotFound):
+    """No such thread or reply, as far as this person may know."""
 
 
-class NotAllowed(ConversationError):
-    status = 403
+class NotAllowed(errors.NotAllowed):
+    """Someone who may read the thread but not do this to it."""
 
 
-class Conflict(ConversationError):
-    status = 409
+class Conflict(errors.Conflict):
+    """The thread's state forbids it: a thread already there, a reply hidden.
+    `thread`: the thread already there, when that is the conflict."""
 
     def __init__(self, message, thread=None):
         super().__init__(message)
@@ -62,25 +61,25 @@ def _checked(body, what):
 # checks them all against one Viewer instead of reading the person's teams per thread).
 
 def may_see(person, thread, viewer=None):
-    if person.role in scope.EVERYTHING_ROLES:
+    if person.sees_everything:
         return True
     if scope.within(person.team, thread.team):
         return True
-    return person.role == "leader" and (viewer or scope.Viewer(person)).may_view(thread.team)
+    return person.is_leader and (viewer or scope.Viewer(person)).may_view(thread.team)
 
 
 def may_lead(person, team, viewer=None):
     """True when the person may answer for this team in public."""
-    if person.role in scope.EVERYTHING_ROLES:
+    if person.sees_everything:
         return True
-    return person.role == "leader" and (viewer or scope.Viewer(person)).may_view(team)
+    return person.is_leader and (viewer or scope.Viewer(person)).may_view(team)
 
 
 def may_manage(person, thread, viewer=None):
     """May edit the thread and change its status."""
-    if person.role == "leader":
+    if person.is_leader:
         return may_lead(person, thread.team, viewer)
-    return person.role in scope.EVERYTHING_ROLES and thread.author_id == person.id
+    return person.sees_everything and thread.author_id == person.id
 
 
 def _require_manager(person, thread):
@@ -192,7 +191,7 @@ def reply(person, thread, body, anonymous, parent_hex=None, now=None):
     now = now or utcnow()
     if not may_see(person, thread):
         raise NotFound("There is no such thread.")
-    if anonymous and person.role != "employee":
+    if anonymous and not person.is_employee:
         raise ConversationError("Leaders and HR reply with their name.")
     body = _checked(body, "Your reply")
     parent = None
@@ -217,7 +216,7 @@ def reply(person, thread, body, anonymous, parent_hex=None, now=None):
 def hide_post(person, thread, post_hex, reason, now=None):
     """HR hides a reply: its text is erased, the reason shows in its place, and the
     audit log records who did it and why."""
-    if person.role not in scope.EVERYTHING_ROLES:
+    if not person.sees_everything:
         raise NotAllowed("Only HR can hide a reply.")
     post = post_by_hex(thread, post_hex)
     if post.hidden_reason is not None:
@@ -259,7 +258,7 @@ def posts_of(thread):
             text = keyring.open(post.sealed, _post_place(post.id, thread.round_id)).decode()
         author = post.author if post.author_id else None
         item = ShownPost(post.id.hex(), post.day, author.name if author else None,
-                         author.role if author and author.role != "employee" else None,
+                         author.role if author and author.is_staff else None,
                          text, post.hidden_reason, post.me_too, post.helpful)
         if post.parent_id is None:
             shown.append(item)

@@ -8,6 +8,7 @@ import re
 
 from markupsafe import Markup, escape
 
+from app import errors
 from app import text as stored_text
 
 MAX_CHARS = 5000
@@ -15,7 +16,7 @@ ADDRESS = re.compile(r"\bhttps?://[^\s<>\"'`]+", re.IGNORECASE)
 TRAILING = ".,;:!?)]}"
 
 
-class TextProblem(ValueError):
+class TextProblem(errors.Invalid):
     """Text that cannot be posted; the message says why, to the person who wrote it."""
 
 

@@ -22,7 +22,7 @@ from datetime import date
 
 from peewee import IntegrityError
 
-from app import storage
+from app import errors, storage
 from app.crypto import keys
 from app.db import db, is_sqlite
 from app.models import Post, ReactionMark, Thread, utcnow
@@ -33,12 +33,12 @@ _LABEL = b"heard reactions/2"
 SECRET_BYTES = 32
 
 
-class ReactionError(Exception):
-    status = 422
+class ReactionError(errors.Invalid):
+    """A reaction Heard does not have, or to a reply that is hidden."""
 
 
-class AlreadyReacted(ReactionError):
-    status = 409
+class AlreadyReacted(errors.Conflict):
+    """This person already gave this reaction to this item today."""
 
 
 @dataclass(frozen=True)

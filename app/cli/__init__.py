@@ -13,6 +13,7 @@ from app.accounts import credentials, roster
 from app.cli import delivery, demo, retention
 from app.crypto import keys
 from app.delivery import tick
+from app.errors import HeardError
 from app.exports import files as exports
 from app.models import Person, Team
 from app.pulse import rounds, surveys
@@ -199,7 +200,7 @@ def login_link_command(email):
     minutes = current_app.config["SIGN_IN_LINK_MINUTES"]
     try:
         token = credentials.create_sign_in_link(_staff_member(email), minutes)
-    except credentials.AccountError as error:
+    except credentials.SignInRefused as error:
         _fail(str(error))
     click.echo(urls().sign_in(token))
     click.echo(f"(works once, for {minutes} minutes)", err=True)
@@ -297,9 +298,8 @@ def _export(kind, round_id, since, until, team_path, excel):
         if kind == "comments":
             exports.may_export_comments(None, config["ALLOW_COMMENT_EXPORT"])
         selection = exports.choose(round_id, since, until, team_path)
-        export = exports.start(kind, selection, None, thresholds(),
-                               excel=excel)
-    except exports.ExportError as error:
+        export = exports.start(kind, selection, None, thresholds(), excel=excel)
+    except HeardError as error:  # no such round or team, nothing to export, comments off
         _fail(str(error))
     with click.open_file("-", "wb") as out:
         for chunk in export.chunks:

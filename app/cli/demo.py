@@ -12,6 +12,7 @@ from app.accounts.roster import import_roster
 from app.board import conversations, reactions
 from app.delivery import schedules
 from app.models import Invitation, OpenLink, Participation, Person, Round, Team, Theme, utcnow
+from app.models.org import EMPLOYEE, HR, LEADER
 from app.pulse import answering, open_links, rounds, surveys
 
 COMPANY = "Lumen"
@@ -27,11 +28,11 @@ TEAMS = {
     "Operations/People": (3, {}),
 }
 LEADERS = [  # (name, team path, leads, role)
-    ("Priya Nair", "Engineering", "Engineering", "leader"),
-    ("Tomás Ortega", "Product", "Product", "leader"),
-    ("Grace Okafor", "Customer Success", "Customer Success", "leader"),
+    ("Priya Nair", "Engineering", "Engineering", LEADER),
+    ("Tomás Ortega", "Product", "Product", LEADER),
+    ("Grace Okafor", "Customer Success", "Customer Success", LEADER),
 ]
-HR_PERSON = ("Hannah Weber", "Operations/People", "", "hr")
+HR_PERSON = ("Hannah Weber", "Operations/People", "", HR)
 FIRST = ("Alex Sam Jordan Maya Leo Noor Ines Kai Yuki Omar Lena Ravi Sofia Jonas Amara Theo "
          "Zoe Mateo Aisha Finn Clara Ivan Mina Oscar Priyanka Rosa Sven Tara Umar Vera Wen "
          "Elif Hugo Lucia Nico Asha Bruno Dana Emil Farah").split()
@@ -115,7 +116,7 @@ def _answer_in_public(round_, rng, when):
         "You told us you heard about the reorg from a calendar invite. That was wrong. From "
         "now on, changes to teams are announced at the all-hands first, with time for "
         "questions.", "acknowledged", now=when + timedelta(hours=2))
-    engineers = list(Person.select().join(Team).where(Person.role == "employee",
+    engineers = list(Person.select().join(Team).where(Person.role == EMPLOYEE,
                                                       Team.path.startswith(engineering.path)))
     replies = [("Thank you. The on-call change alone will make a big difference.", True),
                ("Could the migration date be shared on the team page?", False),
@@ -136,7 +137,7 @@ def _answer_in_public(round_, rng, when):
 
 def board_sign_in_line(urls):
     """`board: <url>`: a one-time link that signs a demo employee in to the board."""
-    person = (Person.select().where(Person.role == "employee", Person.active == True)  # noqa: E712
+    person = (Person.select().where(Person.role == EMPLOYEE, Person.active == True)  # noqa: E712
               .order_by(Person.email).first())
     if person is None:
         return []
@@ -152,7 +153,7 @@ def _roster_csv(rng):
         lines.append(_roster_line(name, team, role, leads))
     for team, (headcount, _story) in TEAMS.items():
         for _ in range(headcount):
-            lines.append(_roster_line(next(names), team, "employee", ""))
+            lines.append(_roster_line(next(names), team, EMPLOYEE, ""))
     return "\n".join(lines) + "\n"
 
 
@@ -201,7 +202,7 @@ def sign_in_lines(urls, now=None):
     answered = Participation.select(Participation.person).where(Participation.round == round_)
     invitation = (Invitation.select().join(Person)
                   .where(Invitation.round == round_, Invitation.person.not_in(answered),
-                         Person.role == "employee")
+                         Person.role == EMPLOYEE)
                   .order_by(Person.email).first())
     if invitation is None:
         return ["everyone has answered the open round"]
@@ -215,7 +216,7 @@ def staff_sign_in_lines(urls):
     """`leader: <url>` and `hr: <url>`: one-time sign-in links for a demo leader and
     the demo HR person, valid 24 hours."""
     lines = []
-    for label, (name, *_rest) in (("leader", LEADERS[0]), ("hr", HR_PERSON)):
+    for label, (name, *_rest) in ((LEADER, LEADERS[0]), (HR, HR_PERSON)):
         person = Person.get_or_none(Person.name == name)
         if person is None or not credentials.can_sign_in(person):
             continue

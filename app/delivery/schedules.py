@@ -11,6 +11,7 @@ import calendar
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
+from app import errors
 from app.accounts import audit, scope
 from app.db import write_transaction
 from app.models import Schedule, Survey, Team, utcnow
@@ -26,12 +27,18 @@ LAST_DAY_OF_MONTH = 28  # every month has it
 LEAST_TIME_LEFT = timedelta(hours=1)
 
 
-class ScheduleError(ValueError):
+class ScheduleError(errors.Invalid):
     """A schedule that cannot be made as asked; the message says why."""
 
 
+class Overlap(errors.Conflict):
+    """Another active schedule of the survey covers some of the same people, who would
+    be asked twice."""
+
+
 def create(survey_key, team_path, cadence, day, hour, days, actor, timezone, now=None):
-    """Make a schedule from what HR typed (strings or ints); ScheduleError if wrong.
+    """Make a schedule from what HR typed (strings or ints); ScheduleError if wrong,
+    Overlap if it would ask someone twice.
 
     day is a weekday (0 = Monday) for weekly and biweekly, a day of the month (1-28)
     for monthly and quarterly.
@@ -60,9 +67,9 @@ def create(survey_key, team_path, cadence, day, hour, days, actor, timezone, now
                    f"before the next one opens.")
     clash = _overlapping(survey, team)
     if clash is not None:
-        raise ScheduleError(f"{survey.title} is already scheduled for {clash.team.path}, which "
-                            f"overlaps {team.path}: a person would be asked twice. Pause or "
-                            f"delete that schedule first.")
+        raise Overlap(f"{survey.title} is already scheduled for {clash.team.path}, which "
+                      f"overlaps {team.path}: a person would be asked twice. Pause or "
+                      f"delete that schedule first.")
     schedule = Schedule(survey=survey, team=team, cadence=cadence, hour=hour, days=days,
                         weekday=day if weekly else None,
                         day_of_month=None if weekly else day, created_by=actor, created_at=now)
@@ -206,8 +213,8 @@ def set_active(schedule, active, actor, timezone, now=None):
     if active and not schedule.active:
         clash = _overlapping(schedule.survey, schedule.team, ignore=schedule)
         if clash is not None:
-            raise ScheduleError(f"{schedule.survey.title} is already scheduled for "
-                                f"{clash.team.path}; pause that schedule first.")
+            raise Overlap(f"{schedule.survey.title} is already scheduled for "
+                          f"{clash.team.path}; pause that schedule first.")
     with write_transaction():
         (Schedule.update(active=active,
                          next_open_at=first_occurrence(schedule, timezone, now) if active

@@ -4,7 +4,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from app import text
+from app import errors, text
 from app.accounts import scope
 from app.models import Round, Team
 from app.numbers import row_id
@@ -12,17 +12,16 @@ from app.numbers import row_id
 ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")  # ASCII digits only
 
 
-class ExportError(Exception):
+class ExportError(errors.Invalid):
     """An export that cannot be made as asked; the message says why."""
-    status = 422
 
 
-class NotFound(ExportError):
-    status = 404
+class NotFound(errors.NotFound):
+    """No such round, team or kind of export."""
 
 
-class NotAllowed(ExportError):
-    status = 403
+class NotAllowed(errors.NotAllowed):
+    """Comments may not be exported (by this person, or at all)."""
 
 
 @dataclass

@@ -4,7 +4,12 @@ from peewee import (
 
 from app.models.base import BaseModel
 
-ROLES = ("employee", "leader", "hr", "admin")
+# The roles, in the words the roster CSV uses and the database stores.
+EMPLOYEE, LEADER, HR, ADMIN = "employee", "leader", "hr", "admin"
+ROLES = (EMPLOYEE, LEADER, HR, ADMIN)
+STAFF_ROLES = (LEADER, HR, ADMIN)  # sign in with a password and a second factor; see results
+EVERYTHING_ROLES = (HR, ADMIN)  # see every team, not only those they lead; run org-wide pulses
+ROLE_LABELS = {EMPLOYEE: "employee", LEADER: "leader", HR: "HR", ADMIN: "admin"}
 PATH_SEPARATOR = "/"
 
 
@@ -53,7 +58,7 @@ class Person(BaseModel):
     email = CharField(max_length=254, unique=True)
     name = CharField(max_length=200)
     team = ForeignKeyField(Team, backref="members", on_delete="RESTRICT")
-    role = CharField(max_length=16, default="employee")
+    role = CharField(max_length=16, default=EMPLOYEE)
     active = BooleanField(default=True)
     # Staff sign-in (see app.accounts.credentials). Employees have none of these: they answer
     # through personal links.
@@ -67,6 +72,28 @@ class Person(BaseModel):
     def by_email(cls, email):
         """The person with this email (case-insensitive), or None."""
         return cls.get_or_none(cls.email == email.strip().lower())
+
+    # A role the code does not know (set by hand in the database) is none of these:
+    # it gets no staff page, nothing of everyone's, and not what employees may do.
+    @property
+    def is_employee(self):
+        """Answers pulses by personal link, may reply anonymously, signs in by link only."""
+        return self.role == EMPLOYEE
+
+    @property
+    def is_leader(self):
+        """Sees and answers for the teams they lead (TeamLead), and those below."""
+        return self.role == LEADER
+
+    @property
+    def is_staff(self):
+        """Leaders, HR and admins: a password and a second factor, and results to see."""
+        return self.role in STAFF_ROLES
+
+    @property
+    def sees_everything(self):
+        """HR and admins: every team's results and threads, whatever they lead."""
+        return self.role in EVERYTHING_ROLES
 
     @property
     def mfa_enrolled(self):

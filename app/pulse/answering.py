@@ -11,6 +11,7 @@ from functools import cached_property
 
 from peewee import DatabaseError, IntegrityError, fn
 
+from app import errors
 from app.db import Statement, is_sqlite, write_transaction
 from app.models import Invitation, Participation, Round, Team, utcnow
 from app.pulse import releases
@@ -20,15 +21,15 @@ MAX_COMMENT_CHARS = 2000
 log = logging.getLogger(__name__)
 
 
-class AnswerError(ValueError):
+class AnswerError(errors.Invalid):
     """The answers break a rule the form should have caught; nothing was stored."""
 
 
-class AlreadyAnswered(Exception):
+class AlreadyAnswered(errors.Conflict):
     """This person has already answered this round."""
 
 
-class RoundClosed(Exception):
+class RoundClosed(errors.Conflict):
     """The round stopped taking answers."""
 
 

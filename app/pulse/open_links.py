@@ -14,7 +14,7 @@ from functools import cached_property
 import segno
 from peewee import fn
 
-from app import text
+from app import errors, text
 from app.accounts import audit, scope
 from app.crypto import links
 from app.db import write_transaction
@@ -26,7 +26,7 @@ PURPOSE = b"open"
 MAX_LABEL = 120
 
 
-class OpenLinkError(ValueError):
+class OpenLinkError(errors.Invalid):
     """An open link that cannot be made as asked; the message says why."""
 
 

@@ -3,7 +3,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import timedelta
 
-from app import storage
+from app import errors, storage
 from app.crypto import keys, links, pending_keys
 from app.db import db, only_one
 from app.models import Invitation, PendingAnswer, Person, Round, Survey, Team, utcnow
@@ -12,7 +12,7 @@ from app.pulse import releases
 MAX_DAYS = 90
 
 
-class RoundError(ValueError):
+class RoundError(errors.Invalid):
     """A round cannot be opened or found; the message says why."""
 
 

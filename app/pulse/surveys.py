@@ -9,7 +9,7 @@ import re
 import tomllib
 from dataclasses import dataclass, field
 
-from app import text
+from app import errors, text
 from app.db import db
 from app.models import Question, Round, Survey, Theme
 from app.models.surveys import CADENCES, KINDS
@@ -20,7 +20,7 @@ MAX_QUESTIONS = 20
 MAX_CHOICES = 12
 
 
-class SurveyDefinitionError(Exception):
+class SurveyDefinitionError(errors.Invalid):
     """One or more definitions are wrong; `problems` lists 'file: what' lines."""
 
     def __init__(self, problems):

@@ -29,7 +29,7 @@ from flask_login import LoginManager, UserMixin, current_user, login_user, logou
 from app import numbers
 from app.accounts import browser_sessions, credentials, security_events
 from app.models import Person
-from app.models.org import ROLES
+from app.models.org import EMPLOYEE, ROLES, STAFF_ROLES
 
 RULE = "access_rule"
 SESSION_KEY = "staff"
@@ -63,7 +63,7 @@ def member(needs_mfa=True):
 def staff(*roles, needs_mfa=True):
     """Signed-in staff with one of these roles (default: any staff role)."""
     def mark(view):
-        setattr(view, RULE, Rule(tuple(roles or credentials.STAFF_ROLES), needs_mfa))
+        setattr(view, RULE, Rule(tuple(roles or STAFF_ROLES), needs_mfa))
         return view
     return mark
 
@@ -180,7 +180,7 @@ def init_app(app):
             abort(404)
         level = current_user.level
         # Whoever has an authenticator uses it, even where the operator requires none.
-        needs_factor = (rule.needs_mfa and person.role in credentials.STAFF_ROLES
+        needs_factor = (rule.needs_mfa and person.is_staff
                         and (mfa_required() or person.mfa_enrolled))
         if _too_weak(rule, person, level, needs_factor):
             _denied(person, f"session level {level or 'none'}")
@@ -198,7 +198,7 @@ def _too_weak(rule, person, level, needs_factor):
     """Whether this session's authentication falls short of the page: a staff page
     never takes a link-only session, and where the second factor is needed, an
     enrolled person must have passed it in this session."""
-    if "employee" not in rule.roles and level not in credentials.STAFF_LEVELS:
+    if EMPLOYEE not in rule.roles and level not in credentials.STAFF_LEVELS:
         return True
     if needs_factor:
         return level == credentials.LINK_ONLY or (

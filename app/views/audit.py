@@ -2,6 +2,7 @@
 from flask import Blueprint, abort, render_template
 
 from app.accounts import audit
+from app.models.org import EVERYTHING_ROLES
 from app.views.access import staff
 from app.views.params import query_page
 
@@ -9,7 +10,7 @@ bp = Blueprint("audit", __name__)
 
 
 @bp.get("/audit")
-@staff("hr", "admin")
+@staff(*EVERYTHING_ROLES)
 def index():
     page = query_page()
     entries = audit.entries(page)

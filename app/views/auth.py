@@ -37,7 +37,7 @@ def _safe_next(target, person=None):
     a browser would read as one once it drops tabs and newlines ("/\\t/evil.example")."""
     if _is_local_path(target):
         return target
-    if person is not None and person.role not in credentials.STAFF_ROLES:
+    if person is not None and not person.is_staff:
         return url_for("board.index")
     return url_for("dashboard.themes")
 
@@ -102,7 +102,7 @@ def _sign_in_form(form, next_page, status=200, error=None):
 def open_link(token):
     try:
         credentials.check_sign_in_link(token)
-    except credentials.AccountError as error:
+    except credentials.UnusableLink as error:
         # Said on the next page, so the token leaves the address bar in any case; the
         # session this browser has stays (any site can link here with a made-up token).
         session[LINK_PROBLEM] = str(error)
@@ -128,10 +128,10 @@ def confirm_link():
             person = browser_sessions.held_sign_in_link(held)
             return render_template("auth/confirm_link.html", person=person)
         person = browser_sessions.redeem_held_sign_in_link(held)
-    except credentials.AccountError as error:
+    except credentials.UnusableLink:
         session.pop(LINK, None)
         security_events.record("sign_in.failed", reason="sign-in link")
-        abort(404, str(error))
+        raise  # the error page says why, and to ask for a new link
     return _first_factor_passed(person, "", "sign-in link")
 
 
@@ -140,7 +140,7 @@ def _first_factor_passed(person, next_page, method):
     second factor (or set one up); an employee's link gives a link-only session."""
     browser_sessions.discard(current_session_id())
     session.clear()
-    if person.role not in credentials.STAFF_ROLES:
+    if not person.is_staff:
         sign_in(person, credentials.LINK_ONLY, method)
         return redirect(_safe_next(next_page, person), 303)
     if person.mfa_enrolled:

@@ -11,10 +11,12 @@ from app.accounts import credentials
 from app.board import conversations, listing, plaintext, reactions
 from app.board.conversations import ConversationError
 from app.models import STATUSES, Theme
+from app.models.org import EVERYTHING_ROLES, ROLE_LABELS
 from app.results import dashboard
 from app.views.access import member, staff
 from app.views.dashboard import VIEWERS, chosen_view
 from app.views.extensions import thresholds
+from app.views.errors import status_of
 from app.views.forms.board import EditForm, HideForm, ReactForm, ReplyForm, StatusForm, ThreadForm
 from app.views.limits import limit_anonymous_replies
 from app.views.params import query_key, use_converters
@@ -124,16 +126,15 @@ def post_reply(thread_id):
         _validated(form)
         post = conversations.reply(_person(), thread, form.body.data,
                                    form.identity.data == "anonymous", parent_hex=parent)
-    except ConversationError as error:
+    except ConversationError as error:  # beside the form; no such reply, or a hidden one,
+        # has nothing to fix there and reaches the error page (app.views.errors)
         if form.parent.errors:  # not a reply's id at all: as for an unknown one
             abort(404, "There is no such reply in this thread.")
-        if error.status != 422:  # no such reply, or a hidden one: nothing to fix in the form
-            abort(error.status, str(error))
         if current_app.htmx:
             return fragment_elsewhere("board/partials/reply_form.html", _form_id(parent),
-                                      error.status, form=form, parent=parent, thread=thread,
-                                      error=str(error))
-        return _thread_page(thread, error.status, reply_form=form,
+                                      status_of(error), form=form, parent=parent,
+                                      thread=thread, error=str(error))
+        return _thread_page(thread, status_of(error), reply_form=form,
                             errors={parent or "thread": str(error)})
     if current_app.htmx:
         fresh = render_template("board/partials/reply_form.html", form=ReplyForm(formdata=None),
@@ -158,13 +159,11 @@ def react(thread_id):
         if form.target.data != "thread":
             target = conversations.post_by_hex(thread, form.target.data)
         reactions.react(_person(), target, form.kind.data, _key(), thread)
-    except (ConversationError, reactions.ReactionError) as problem:
-        error, status = str(problem), problem.status
-        if isinstance(problem, conversations.NotFound):
-            abort(404, str(problem))
+    except (ConversationError, reactions.ReactionError, reactions.AlreadyReacted) as problem:
+        if not current_app.htmx:
+            raise  # the error page says why
+        error, status = str(problem), status_of(problem)  # beside the buttons
     if not current_app.htmx:
-        if error:
-            abort(status, error)
         return redirect(url_for("board.thread", thread_id=thread.id,
                                 _anchor=f"react-{reactions.item_of(target)}"), 303)
     item = reactions.item_of(target)
@@ -178,10 +177,8 @@ def _manage(thread_id, action, form_class, form_name):
     form = form_class()
     try:
         action(thread, _validated(form))
-    except ConversationError as error:
-        if error.status in (403, 404):
-            abort(error.status, str(error))
-        return _thread_page(thread, error.status, **{form_name: form},
+    except (ConversationError, conversations.Conflict) as error:  # beside the form
+        return _thread_page(thread, status_of(error), **{form_name: form},
                             errors={form_name: str(error)})
     return redirect(url_for("board.thread", thread_id=thread.id), 303)
 
@@ -201,7 +198,7 @@ def edit(thread_id):
 
 
 @bp.post("/board/<id:thread_id>/hide")
-@staff("hr", "admin")
+@staff(*EVERYTHING_ROLES)
 def hide(thread_id):
     return _manage(thread_id, lambda thread, form: conversations.hide_post(
         _person(), thread, form.post.data, form.reason.data), HideForm, "hide_form")
@@ -227,10 +224,8 @@ def new_thread():
                                                 form.body.data, form.status.data,
                                                 form.reason.data)
             return redirect(url_for("board.thread", thread_id=created.id), 303)
-        except ConversationError as problem:
-            if problem.status in (403, 404):
-                abort(problem.status, str(problem))
-            error = str(problem)
+        except (ConversationError, conversations.Conflict) as problem:
+            error = str(problem)  # beside the form, a thread opened meanwhile included
     entry = next((e for e in view.themes if e.theme.key == theme.key), None)
     card = dashboard.theme_card(view, entry) if entry else None
     return render_template("board/new.html", view=view, theme=theme, form=form, error=error,
@@ -248,8 +243,7 @@ def days(value):
 def init_app(app):
     app.jinja_env.filters.update(
         status_label=conversations.STATUS_LABELS.get, plain=plaintext.render, days=days,
-        role_label={"leader": "leader", "hr": "HR", "admin": "admin",
-                    "employee": "employee"}.get,
+        role_label=ROLE_LABELS.get,
         short_day=lambda moment: f"{moment:%-d %b %Y}")
     app.jinja_env.globals.update(
         status_labels=conversations.STATUS_LABELS, reaction_labels=reactions.REACTIONS,

@@ -14,6 +14,7 @@ from flask_login import current_user
 from app.accounts import scope
 from app.board import conversations, listing
 from app.models import Round, Team, Theme
+from app.models.org import STAFF_ROLES
 from app.results import charts, dashboard
 from app.views.access import staff
 from app.views.extensions import thresholds
@@ -21,7 +22,7 @@ from app.views.params import query_id, query_page, use_converters
 
 bp = Blueprint("dashboard", __name__)
 use_converters(bp)
-VIEWERS = ("leader", "hr", "admin")
+VIEWERS = STAFF_ROLES
 
 
 def chosen_view():

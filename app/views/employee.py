@@ -88,7 +88,7 @@ def to_board():
     second factor, which a personal link is not.
     """
     person = _current_pulse().invitation.person
-    if person.role != "employee" or not credentials.can_hold_session(person):
+    if not person.is_employee or not credentials.can_hold_session(person):
         session["notice"] = "Sign in to read and answer on the board."
         return redirect(url_for("auth.sign_in_page", next=url_for("board.index")), 303)
     sign_in(person)

@@ -6,9 +6,20 @@ from flask import current_app, request
 from flask_limiter import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
+from werkzeug.http import HTTP_STATUS_CODES
 
+from app import errors
 from app.accounts import security_events
 from app.views.rendering import render
+
+# The one place a refusal gets its HTTP status. Business modules raise their own named
+# errors, each a subclass of one kind here (app.errors), so every one of them is mapped.
+STATUSES = {
+    errors.Invalid: 422,     # the form or query says why; fix it and send again
+    errors.NotFound: 404,
+    errors.NotAllowed: 403,
+    errors.Conflict: 409,    # fine as typed, but not now: already done, overlapping
+}
 
 MESSAGES = {
     400: ("Something in that request was not right", None),
@@ -20,6 +31,12 @@ MESSAGES = {
     500: ("Something went wrong on our side", "Nothing you did caused this. Please try again "
           "in a moment."),
 }
+
+
+def status_of(error):
+    """The HTTP status of a refusal: of its kind in STATUSES (a view that shows the
+    message in its own page, beside the form, asks here too)."""
+    return next(STATUSES[kind] for kind in type(error).__mro__ if kind in STATUSES)
 
 
 def render_problem(status, title, detail):
@@ -43,6 +60,14 @@ def init_app(app):
                               "There were too many failed attempts for this account or from "
                               "this network. For the account's safety, wait 15 minutes and "
                               "try again, or ask for a sign-in link.")
+
+    @app.errorhandler(errors.HeardError)
+    def _refused(error):
+        """A refusal no view shows in a page of its own: the problem page, titled as
+        for the same status from abort(), with the business module's sentence."""
+        status = status_of(error)
+        title, detail = MESSAGES.get(status, (HTTP_STATUS_CODES[status], None))
+        return render_problem(status, title, str(error) or detail)
 
     @app.errorhandler(peewee.OperationalError)
     @app.errorhandler(peewee.InterfaceError)

@@ -8,21 +8,24 @@ from flask import Blueprint, Response, current_app, render_template, stream_with
 from flask_login import current_user
 
 from app.accounts import scope
+from app.errors import HeardError
 from app.exports import files
 from app.models import Team
+from app.models.org import EVERYTHING_ROLES, HR
 from app.views.access import staff
+from app.views.errors import status_of
 from app.views.extensions import thresholds
 from app.views.forms.exports import ExportForm
 from app.views.forms.fields import first_refusal
 
 bp = Blueprint("exports", __name__)
-ROLES = ("hr", "admin")
+ROLES = EVERYTHING_ROLES
 
 
 def _page(form, status=200, error=None):
     person = current_user.person
     rounds = scope.Viewer(person).closed_rounds()  # HR and admins: every closed round
-    comments_allowed = current_app.config["ALLOW_COMMENT_EXPORT"] and person.role == "hr"
+    comments_allowed = current_app.config["ALLOW_COMMENT_EXPORT"] and person.role == HR
     return render_template("exports/index.html", rounds=rounds,
                            teams=Team.select().order_by(Team.path), error=error,
                            form=form, comments_allowed=comments_allowed,
@@ -48,8 +51,8 @@ def download():
                                  form.team.data)
         export = files.start(form.kind.data, selection, person, thresholds(),
                              excel=form.excel.data)
-    except files.ExportError as error:
-        return _page(form, error.status, str(error))
+    except HeardError as error:  # no such round, a range that ends before it starts...
+        return _page(form, status_of(error), str(error))
     return Response(stream_with_context(export.chunks), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{export.filename}"',
                              "Cache-Control": "no-store"})

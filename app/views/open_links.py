@@ -5,6 +5,7 @@ from flask import (
 from flask_login import current_user
 
 from app.models import OpenLink, Team
+from app.models.org import EVERYTHING_ROLES
 from app.pulse import open_links
 from app.views.access import staff
 from app.views.extensions import urls
@@ -13,7 +14,7 @@ from app.views.params import use_converters
 
 bp = Blueprint("open_links", __name__)
 use_converters(bp)
-ROLES = ("hr", "admin")
+ROLES = EVERYTHING_ROLES
 
 
 def _page(form, status=200, error=None):

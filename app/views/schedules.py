@@ -5,13 +5,15 @@ from flask_login import current_user
 
 from app.delivery import mails, outbox, schedules
 from app.models import Schedule, Survey, Team
+from app.models.org import EVERYTHING_ROLES
 from app.views.access import staff
+from app.views.errors import status_of
 from app.views.forms.delivery import ScheduleForm
 from app.views.params import use_converters
 
 bp = Blueprint("schedules", __name__)
 use_converters(bp)
-ROLES = ("hr", "admin")
+ROLES = EVERYTHING_ROLES
 
 
 def _settings():
@@ -45,7 +47,7 @@ def create():
         schedules.create(form.survey.data, form.team.data, form.cadence.data, form.day(),
                          form.hour.data, form.days.data, current_user.person,
                          _settings().timezone)
-    except schedules.ScheduleError as error:
+    except (schedules.ScheduleError, schedules.Overlap) as error:  # beside what was typed
         return _page(form, 422, str(error))
     return redirect(url_for("schedules.index"), 303)
 
@@ -71,8 +73,8 @@ def resume(schedule_id):
     try:
         schedules.set_active(_schedule(schedule_id), True, current_user.person,
                              _settings().timezone)
-    except schedules.ScheduleError as error:
-        return _page(ScheduleForm(formdata=None), 409, str(error))
+    except schedules.Overlap as error:
+        return _page(ScheduleForm(formdata=None), status_of(error), str(error))
     return redirect(url_for("schedules.index"), 303)
 
 

@@ -1,0 +1,25 @@
+"""What each role makes of a person: the words the code asks instead of comparing strings."""
+import pytest
+
+from app.models import Person
+from app.models.org import ADMIN, EMPLOYEE, HR, LEADER, ROLES
+
+
+@pytest.mark.parametrize("role, employee, leader, staff, everything", [
+    (EMPLOYEE, True, False, False, False),
+    (LEADER, False, True, True, False),
+    (HR, False, False, True, True),
+    (ADMIN, False, False, True, True),
+    ("owner", False, False, False, False),  # set by hand in the database: nothing at all
+    ("HR", False, False, False, False),     # the roster lowers case; the database must too
+])
+def test_what_a_role_lets_a_person_be(role, employee, leader, staff, everything):
+    person = Person(role=role)
+    assert (person.is_employee, person.is_leader, person.is_staff,
+            person.sees_everything) == (employee, leader, staff, everything)
+
+
+def test_the_roster_words_stay_as_they_were():
+    """Roster files and stored rows use these strings; renaming one would lock people out."""
+    assert ROLES == ("employee", "leader", "hr", "admin")
+    assert Person().role == EMPLOYEE
