@@ -4,6 +4,7 @@ status (no such round: 404; not a date: 422)."""
 from flask_wtf import FlaskForm
 from wtforms import StringField
 
+from app.errors import HeardError
 from app.exports import choice
 from app.views.forms.fields import ParsedField, YesField
 
@@ -13,8 +14,8 @@ class ExportForm(FlaskForm):
         csrf = False  # CSRFProtect checks every POST once, before the view
 
     kind = StringField("What", default="themes")  # app.exports.files.KINDS
-    round = ParsedField("Rounds", parse=choice.parse_round_id, refuses=choice.ExportError)
-    since = ParsedField("Closed from", parse=choice.parse_day, refuses=choice.ExportError)
-    until = ParsedField("to", parse=choice.parse_day, refuses=choice.ExportError)
+    round = ParsedField("Rounds", parse=choice.parse_round_id, refuses=HeardError)
+    since = ParsedField("Closed from", parse=choice.parse_day, refuses=HeardError)
+    until = ParsedField("to", parse=choice.parse_day, refuses=HeardError)
     team = StringField("Teams")  # a team's path; empty for the whole organisation
     excel = YesField("For Excel")

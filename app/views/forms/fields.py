@@ -22,7 +22,7 @@ class ParsedField(StringField):
     """Text that a business parser turns into a value; None when left empty.
 
     What the parser refuses becomes this field's error, and the refusal itself (an
-    exception carrying its status) is kept in `refusal`, so the view answers exactly as
+    named refusal of app.errors) is kept in `refusal`, so the view answers exactly as
     the business function would have.
     """
 
