@@ -13,7 +13,7 @@ from app.accounts import security_events
 from app.views.rendering import render
 
 # The one place a refusal gets its HTTP status. Business modules raise their own named
-# errors, each a subclass of one kind here (app.errors), so every one of them is mapped.
+# errors, each a subclass of one kind of app.errors, so every one of them is mapped here.
 STATUSES = {
     errors.Invalid: 422,     # the form or query says why; fix it and send again
     errors.NotFound: 404,
