@@ -5,7 +5,6 @@ import email.policy
 import socket
 from contextlib import contextmanager
 
-import pytest
 from aiosmtpd.controller import Controller
 
 from app.delivery import tick
@@ -68,14 +67,6 @@ def text_of(message):
 
 def html_of(message):
     return message.get_body(("html",)).get_content()
-
-
-@pytest.fixture
-def smtp():
-    """A running test SMTP server: its Mailbox, with the port as .port."""
-    with smtp_server() as (mailbox, port):
-        mailbox.port = port
-        yield mailbox
 
 
 def run_tick(app, now=None, **kwargs):

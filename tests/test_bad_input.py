@@ -2,7 +2,7 @@
 import pytest
 
 from app.models import Participation, PendingAnswer
-from tests.conftest import (
+from tests.support import (
     STAFF_PASSWORD, csrf_token, form_answers, invitations_of, open_pulse, sign_in)
 
 LIKERT = "q_workload_manageable"
@@ -141,7 +141,7 @@ BIDI_AND_C1 = ["\u202e", "\u202a", "\u2066", "\u2069", "\x85", "\x9b", "\x00", "
 @pytest.fixture
 def staff_app(tmp_path):
     from app.db import db
-    from tests.conftest import build_app
+    from tests.support import build_app
     yield build_app(tmp_path, REQUIRE_MFA=False)
     db.close()
 
@@ -156,7 +156,7 @@ def world(staff_app):
     from app.delivery import schedules
     from app.models import Person, Theme
     from app.pulse import open_links, rounds
-    from tests.conftest import close_with_answers, roster_csv
+    from tests.support import close_with_answers, roster_csv
     with staff_app.app_context():
         import_roster(roster_csv({"Acme/Platform": 12}) + "hr@acme.test,Hana,Acme,hr,\n")
         closed = close_with_answers(rounds.open_round("weekly", "Acme", 5, 5),
@@ -254,7 +254,7 @@ def test_a_nul_in_the_sign_in_email_is_refused_with_a_sentence(client):
 
 def test_a_second_factor_code_in_unicode_digits_is_refused_not_a_500(app, make_staff):
     from app.accounts import credentials
-    from tests.conftest import sign_in as password_step
+    from tests.support import sign_in as password_step
     leader = make_staff()
     with app.app_context():
         import pyotp
@@ -319,7 +319,7 @@ def test_bidi_and_control_characters_are_refused_in_a_pulse_comment(client, puls
 @pytest.mark.parametrize("character", BIDI_AND_C1 + ["\x01"])
 def test_the_business_rule_refuses_the_same_characters_in_comments(app, make_round, character):
     from app.pulse import answering
-    from tests.conftest import full_scores
+    from tests.support import full_scores
     round_ = make_round()
     invitation = invitations_of(round_)[0]
     with pytest.raises(answering.AnswerError, match="cannot be stored"):
@@ -338,6 +338,6 @@ def test_tab_and_line_breaks_stay_allowed_in_multi_line_text(client, pulse):
 @pytest.mark.parametrize("value", ["²", "⁰⁴⁵", "١", "2,²"])
 def test_unicode_digits_in_reminder_days_stop_start_up_naming_the_variable(tmp_path, value):
     from app import StartupError
-    from tests.conftest import build_app
+    from tests.support import build_app
     with pytest.raises(StartupError, match="HEARD_REMINDER_DAYS"):
         build_app(tmp_path, migrate=False, REMINDER_DAYS=value)

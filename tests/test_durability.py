@@ -26,7 +26,7 @@ from app.crypto import links
 from app.db import db
 from app.models import Invitation, Participation, PendingAnswer, Round, TeamTally
 from app.pulse import rounds
-from tests.conftest import PROJECT_DIR, SURVEYS_DIR, build_app, full_scores, roster_csv
+from tests.support import PROJECT_DIR, SURVEYS_DIR, build_app, full_scores, roster_csv
 
 TEAMS = {"Acme/Floor": 100, "Acme/Yard": 100}
 SUBMITTERS = 8

@@ -22,7 +22,7 @@ from app.delivery import schedules
 from app.models import Person, Theme
 from app.pulse import open_links, rounds
 from app.views import params
-from tests.conftest import (
+from tests.support import (
     CSRF_PATTERN, STAFF_PASSWORD, build_app, close_with_answers, invitations_of, open_pulse,
     roster_csv, sign_in)
 

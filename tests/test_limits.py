@@ -7,14 +7,9 @@ import pytest
 
 from app.db import db
 from app.views import limits
-from tests.conftest import build_app, sign_in
+from tests.support import build_app, sign_in
 
-
-@pytest.fixture
-def app(tmp_path):
-    app = build_app(tmp_path, SIGNIN_CEILING_PER_ACCOUNT="8 per hour")
-    yield app
-    db.close()
+pytestmark = pytest.mark.app_settings(REQUIRE_MFA=True, SIGNIN_CEILING_PER_ACCOUNT="8 per hour")
 
 
 def client_at(app, address):

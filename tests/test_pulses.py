@@ -9,7 +9,7 @@ from app.models import (
     AnswerCount, Comment, Participation, PendingAnswer, Question, Response, Team, TeamTally, utcnow)
 from app.pulse import answering, releases, rounds
 from app.results import dashboard
-from tests.conftest import answer, full_scores, invitations_of
+from tests.support import answer, full_scores, invitations_of
 
 
 def platform_results(round_, k=5):

@@ -1,0 +1,251 @@
+"""Helpers the tests share: apps on a copy of one migrated database, and small steps
+people take (answer, sign in, post a form). Fixtures live in conftest.py."""
+import csv
+import io
+import os
+import re
+import shutil
+import tempfile
+from datetime import UTC, timedelta
+from urllib.parse import urlsplit, urlunsplit
+
+import psycopg
+import pyotp
+from hypothesis import strategies as st
+
+from app import create_app, schema
+from app.accounts import credentials
+from app.crypto import links
+from app.db import db
+from app.models import Invitation, Round, utcnow
+from app.pulse import answering, rounds, surveys
+
+PROJECT_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SURVEYS_DIR = os.path.join(PROJECT_DIR, "surveys")
+PG_URL = os.environ.get("HEARD_TEST_DATABASE_URL")
+BASE_URL = "http://heard.test"
+CSRF_PATTERN = re.compile(r'name="csrf_token" value="([^"]+)"')
+STAFF_PASSWORD = "correct horse battery staple"
+T0 = utcnow() - timedelta(days=30)  # when the rounds of the shared organisations opened
+
+
+class TemplateDatabase:
+    """The migrated database (surveys synced) every test's app starts from, made on first
+    use and copied per test: migrating takes ~40 statements and a survey sync, copying a
+    file or a PostgreSQL template database takes a few milliseconds.
+
+    SQLite: a file in a private temporary folder, closed (so its WAL is checkpointed into
+    it and gone) before it is copied. PostgreSQL: the database `<name>_template` beside
+    the test database `<name>` of HEARD_TEST_DATABASE_URL; each test gets `<name>` made
+    anew from it, so no test sees another's rows, sequences or dropped tables.
+    """
+
+    def __init__(self, pg_url):
+        self.pg_url = pg_url
+        self.sqlite_path = None
+        self.ready = False
+        if pg_url:
+            self.name = urlsplit(pg_url).path.strip("/")
+            self.template = self.name + "_template"
+
+    def _admin(self):
+        """An autocommit connection to the server's maintenance database: CREATE and DROP
+        DATABASE must come from outside the database they name."""
+        parts = urlsplit(self.pg_url)
+        return psycopg.connect(urlunsplit(parts._replace(path="/postgres")), autocommit=True)
+
+    def _remake(self, admin, name, template=None):
+        # FORCE ends connections a test left behind (a live server's threads, a reader).
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.execute(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template
+                                                      else ""))
+
+    def _build(self):
+        workdir = tempfile.mkdtemp(prefix="heard-template-")
+        if self.pg_url:
+            with self._admin() as admin:
+                self._remake(admin, self.template)
+            url = urlunsplit(urlsplit(self.pg_url)._replace(path="/" + self.template))
+        else:
+            self.sqlite_path = os.path.join(workdir, "heard.db")
+            url = "sqlite:///" + self.sqlite_path
+        app = create_app({"TESTING": True, "DATABASE_URL": url, "SECRET_KEY": "template",
+                          "KEY_FILE": os.path.join(workdir, "heard.keys"),
+                          "SURVEYS_DIR": SURVEYS_DIR})
+        with app.app_context():
+            schema.upgrade()
+            surveys.sync_surveys(SURVEYS_DIR)
+        db.close()  # checkpoints SQLite's WAL; PostgreSQL copies no template in use
+        self.ready = True
+
+    def database_url(self, tmp_path, migrated):
+        """A fresh database for one test: a copy of the template, or empty."""
+        if migrated and not self.ready:
+            self._build()
+        if db.obj is not None:
+            db.obj.close()  # the previous test's connection, before its database goes
+        if not self.pg_url:
+            path = os.path.join(tmp_path, "heard.db")
+            if migrated:
+                shutil.copy2(self.sqlite_path, path)  # with its mode, 0600
+            return "sqlite:///" + path
+        with self._admin() as admin:
+            self._remake(admin, self.name, self.template if migrated else None)
+        return self.pg_url
+
+    def drop(self):
+        """Remove the template at the end of the session."""
+        if self.sqlite_path:
+            shutil.rmtree(os.path.dirname(self.sqlite_path), ignore_errors=True)
+        elif self.ready:
+            with self._admin() as admin:
+                admin.execute(f'DROP DATABASE IF EXISTS "{self.template}" WITH (FORCE)')
+
+
+TEMPLATE = TemplateDatabase(PG_URL)
+
+
+def build_app(tmp_path, migrate=True, **config):
+    """A Heard app on a fresh database (migrated unless migrate=False) with its own key file."""
+    settings = {"TESTING": True, "DATABASE_URL": TEMPLATE.database_url(tmp_path, migrate),
+                "KEY_FILE": str(tmp_path / "heard.keys"), "SECRET_KEY": "test-secret",
+                "SURVEYS_DIR": SURVEYS_DIR, "BASE_URL": BASE_URL}
+    settings.update(config)
+    return create_app(settings)
+
+
+def roster_csv(teams):
+    """A roster CSV with `count` people in each team path, e.g. {"Acme/Eng": 6}."""
+    lines = ["email,name,team,role,leads"]
+    for path, count in teams.items():
+        slug = path.lower().replace("/", "-").replace(" ", "")
+        lines += [f"{slug}-{n}@acme.test,Person {n} of {path},{path},employee,"
+                  for n in range(1, count + 1)]
+    return "\n".join(lines) + "\n"
+
+
+def invitations_of(round_):
+    return list(Invitation.select().where(Invitation.round == round_).order_by(Invitation.id))
+
+
+def full_scores(round_, value=4):
+    """A valid answer to every scored question of the round's survey."""
+    scores = {}
+    for question in round_.survey.current_questions():
+        if question.kind == "likert":
+            scores[question.key] = value
+        elif question.kind == "enps":
+            scores[question.key] = min(10, value * 2)
+        elif question.kind == "choice":
+            scores[question.key] = 0
+    return scores
+
+
+def answer(invitation, value=4, comment=None, signed=False, batch_size=5, now=None):
+    """Record one person's answers through the business function."""
+    text_keys = [q.key for q in invitation.round.survey.current_questions() if q.kind == "text"]
+    comments = {text_keys[0]: comment} if comment else {}
+    answering.record_answers(invitation, full_scores(invitation.round, value), comments, signed,
+                             batch_size=batch_size, now=now)
+
+
+def personal_path(invitation):
+    return "/p/" + links.token_for(invitation.salt)
+
+
+def open_pulse(client, invitation):
+    """Open a personal link in the client; return the pulse page's HTML."""
+    response = client.get(personal_path(invitation))
+    assert response.status_code == 303, response.status_code
+    page = client.get("/pulse")
+    assert page.status_code == 200
+    return page.get_data(as_text=True)
+
+
+def csrf_token(html):
+    return CSRF_PATTERN.search(html).group(1)
+
+
+def form_answers(round_, value=4, **extra):
+    """The form fields a person sends who answers everything with `value`."""
+    data = {f"q_{key}": str(score) for key, score in full_scores(round_, value).items()}
+    data["identity"] = "anonymous"
+    data.update(extra)
+    return data
+
+
+def current_round(round_):
+    return Round.get_by_id(round_.id)
+
+
+def sign_in(client, person, password=STAFF_PASSWORD, follow=True):
+    """Sign a staff member in with email and password; return the last response."""
+    page = client.get("/signin")
+    response = client.post("/signin", data={"email": person.email, "password": password,
+                                            "csrf_token": csrf_token(page.get_data(True))})
+    if follow and response.status_code == 303:
+        return client.get(response.headers["Location"])
+    return response
+
+
+def post_form(client, path, data=None, page=None):
+    """POST to path with the CSRF token of `page` (default: GET path first)."""
+    html = client.get(page or path).get_data(as_text=True)
+    return client.post(path, data={**(data or {}), "csrf_token": csrf_token(html)})
+
+
+def close_with_answers(round_, answers_by_team, value=4, comment=None, now=None):
+    """Answer for the first N invitations of each team path, then close the round."""
+    for path, count in answers_by_team.items():
+        chosen = [i for i in invitations_of(round_) if i.team.path == path][:count]
+        for invitation in chosen:
+            answer(invitation, value=value, comment=comment, now=now)
+    rounds.close_round(current_round(round_), 5,
+                       now=(now or round_.closes_at) + timedelta(seconds=1))
+    return current_round(round_)
+
+
+def sign_in_by_link(client, person):
+    """Sign anyone in with a one-time link (employees have no other way to the board)."""
+    token = credentials.create_sign_in_link(person, 15)
+    client.get(f"/signin/link/{token}")
+    page = client.get("/signin/link").get_data(as_text=True)
+    return client.post("/signin/link", data={"csrf_token": csrf_token(page)})
+
+
+def parse(raw):
+    """The rows of a CSV file as dicts, read the way pandas and spreadsheets read it."""
+    return list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"), newline="")))
+
+
+def at(secret, moment):
+    """The authenticator code of `secret` at `moment`."""
+    return pyotp.TOTP(secret).at(moment.replace(tzinfo=UTC))
+
+
+def enrol(person, now):
+    """Set up an authenticator for a staff member; returns its secret and recovery codes."""
+    secret = credentials.new_totp_secret()
+    return secret, credentials.enrol_totp(person, secret, at(secret, now), now=now)
+
+
+def everything_derivable(sets):
+    """Close the shown groups under union, intersection and difference."""
+    known = {s for s in sets}
+    while True:
+        new = {op(a, b) for a in known for b in known
+               for op in (frozenset.union, frozenset.intersection, frozenset.difference)}
+        if new <= known:
+            return known
+        known |= new
+
+
+@st.composite
+def team_trees(draw, max_teams):
+    """{team id: parent id or None}: team 1 is the root, each later team hangs below
+    an earlier one."""
+    size = draw(st.integers(min_value=1, max_value=max_teams))
+    parents = {1: None}
+    for team_id in range(2, size + 1):
+        parents[team_id] = draw(st.integers(min_value=1, max_value=team_id - 1))
+    return parents
