@@ -22,6 +22,15 @@ def pytest_configure(config):
     config.addinivalue_line(
         "markers", "app_settings(**settings): settings the `app` fixture's app gets on top "
         "of the tests' defaults")
+    config.addinivalue_line(
+        "markers", "pristine: reads the database's pages, so gets (on PostgreSQL) a copy of "
+        "the template no earlier test wrote to")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    """Before any fixture of the test (module-scoped ones too) builds an app."""
+    TEMPLATE.pristine = any(item.get_closest_marker(name) for name in ("pristine", "postgresql"))
 
 
 def pytest_collection_modifyitems(config, items):

@@ -2,12 +2,12 @@
 told to refuse some recipients for good (550) or for now (451)."""
 import email
 import email.policy
-import socket
 from contextlib import contextmanager
 
 from aiosmtpd.controller import Controller
 
 from app.delivery import tick
+from tests.support import free_port
 
 
 class Mailbox:
@@ -34,12 +34,6 @@ class Mailbox:
 
     def recipients(self):
         return sorted(address for rcpt, _message in self.messages for address in rcpt)
-
-
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @contextmanager

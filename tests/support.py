@@ -5,7 +5,10 @@ import io
 import os
 import re
 import shutil
+import socket
 import tempfile
+import threading
+import time
 from datetime import UTC, timedelta
 from urllib.parse import urlsplit, urlunsplit
 
@@ -31,29 +34,41 @@ T0 = utcnow() - timedelta(days=30)  # when the rounds of the shared organisation
 
 class TemplateDatabase:
     """The migrated database (surveys synced) every test's app starts from, made on first
-    use and copied per test: migrating takes ~40 statements and a survey sync, copying a
-    file or a PostgreSQL template database takes a few milliseconds.
+    use and copied per test: migrating runs ~40 statements and a survey sync, where a
+    copy of a SQLite file takes a millisecond.
 
     SQLite: a file in a private temporary folder, closed (so its WAL is checkpointed into
     it and gone) before it is copied. PostgreSQL: the database `<name>_template` beside
-    the test database `<name>` of HEARD_TEST_DATABASE_URL; each test gets `<name>` made
-    anew from it, so no test sees another's rows, sequences or dropped tables.
+    the test database `<name>` of HEARD_TEST_DATABASE_URL. CREATE DATABASE … TEMPLATE
+    waits for the disk (1.4 to 4 s on a busy machine, as long as TRUNCATE of every table
+    took), so a test usually gets `<name>` emptied instead: its rows deleted and its
+    sequences set back, in one transaction that waits for nothing (~50 ms). Where that
+    would not give the template's state (a test changed the schema or the synced
+    surveys), or a test reads the pages themselves (`pristine`: deleted rows stay in them
+    until a vacuum), `<name>` is a fresh copy: the spare, `<name>_spare`, made in a
+    background thread and put in place by two renames.
     """
+
+    SYNCED = ("survey", "question", "theme")  # the template's own rows: kept, not deleted
 
     def __init__(self, pg_url):
         self.pg_url = pg_url
-        self.sqlite_path = None
-        self.ready = False
+        self.workdir = None
+        self.spare_maker = None
+        self.pristine = False  # set per test by conftest: it reads pages, not rows
+        self.in_place = False  # <name> holds a copy of the template, perhaps written to
         if pg_url:
             self.name = urlsplit(pg_url).path.strip("/")
-            self.template = self.name + "_template"
+            self.template, self.spare, self.trash = (
+                f"{self.name}_{suffix}" for suffix in ("template", "spare", "trash"))
 
     def _admin(self):
         """An autocommit connection to the server's maintenance database: CREATE and DROP
         DATABASE must come from outside the database they name."""
         parts = urlsplit(self.pg_url)
         admin = psycopg.connect(urlunsplit(parts._replace(path="/postgres")), autocommit=True)
-        # Nothing to keep if the server crashes mid-test; waiting for the disk costs ~10%.
+        # A test database is worth nothing after a server crash: no commit of ours waits
+        # for the disk.
         admin.execute("SET synchronous_commit = off")
         return admin
 
@@ -64,45 +79,119 @@ class TemplateDatabase:
                                                       else ""))
 
     def _build(self):
-        workdir = tempfile.mkdtemp(prefix="heard-template-")
+        self.workdir = tempfile.mkdtemp(prefix="heard-template-")
         if self.pg_url:
             with self._admin() as admin:
                 self._remake(admin, self.template)
             url = urlunsplit(urlsplit(self.pg_url)._replace(path="/" + self.template))
         else:
-            self.sqlite_path = os.path.join(workdir, "heard.db")
-            url = "sqlite:///" + self.sqlite_path
+            url = "sqlite:///" + os.path.join(self.workdir, "heard.db")
         app = create_app({"TESTING": True, "DATABASE_URL": url, "SECRET_KEY": "template",
-                          "KEY_FILE": os.path.join(workdir, "heard.keys"),
+                          "KEY_FILE": os.path.join(self.workdir, "heard.keys"),
                           "SURVEYS_DIR": SURVEYS_DIR})
         with app.app_context():
             schema.upgrade()
             surveys.sync_surveys(SURVEYS_DIR)
         db.close()  # checkpoints SQLite's WAL; PostgreSQL copies no template in use
-        self.ready = True
+        if self.pg_url:
+            with psycopg.connect(url) as template:
+                self.fingerprint = self._fingerprint(template)
+                self.sequences = template.execute(
+                    "SELECT format('%I', sequencename), last_value FROM pg_sequences "
+                    "WHERE schemaname = 'public'").fetchall()
+                self.tables = [row[0] for row in template.execute(
+                    "SELECT format('%%I', tablename) FROM pg_tables WHERE schemaname = 'public' "
+                    "AND tablename <> 'schema_migration' AND NOT tablename = ANY(%s)",
+                    (list(self.SYNCED),))]
+            self._make_spare()
+
+    def _fingerprint(self, connection):
+        """What emptying the tables would not set back: the relations (with columns and
+        persistence) and the rows of the synced surveys."""
+        relations = connection.execute(
+            "SELECT md5(string_agg(concat_ws(' ', c.relname, c.relkind, c.relpersistence, "
+            "a.attname, a.atttypid, a.attnotnull), ',' ORDER BY c.relname, a.attnum)) "
+            "FROM pg_class c LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 "
+            "AND NOT a.attisdropped WHERE c.relnamespace = 'public'::regnamespace").fetchone()
+        rows = [connection.execute(f'SELECT md5(string_agg(t::text, \',\' ORDER BY t::text)) '
+                                   f'FROM "{table}" t').fetchone() for table in self.SYNCED]
+        return relations, rows
+
+    def _empty(self):
+        """Set <name> back to the template's state by deleting rows; False if it cannot."""
+        with psycopg.connect(self.pg_url) as connection:
+            connection.execute("SET LOCAL synchronous_commit = off")
+            # Sessions a test left behind (a live server's threads) would hold locks.
+            connection.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                               "WHERE datname = current_database() AND pid <> pg_backend_pid()")
+            if self._fingerprint(connection) != self.fingerprint:
+                return False
+            # Replica mode skips the foreign-key triggers: tables empty in any order.
+            connection.execute("SET LOCAL session_replication_role = replica")
+            for table in self.tables:
+                connection.execute(f"DELETE FROM {table}")
+            for sequence, value in self.sequences:
+                connection.execute("SELECT setval(%s, %s, %s)",
+                                   (sequence, value or 1, value is not None))
+        return True
+
+    def _make_spare(self):
+        def make():
+            with self._admin() as admin:
+                admin.execute(f'DROP DATABASE IF EXISTS "{self.trash}" WITH (FORCE)')
+                self._remake(admin, self.spare, self.template)
+        self.spare_maker = threading.Thread(target=make, daemon=True)
+        self.spare_maker.start()
+
+    def _swap_in_spare(self, admin):
+        """Rename the spare to the test database's name; the old one goes to the trash."""
+        self.spare_maker.join()
+        old = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s",
+                            (self.name,)).fetchone()
+        if old:
+            # A renamed database must have no session: end those a test left behind.
+            for _ in range(100):
+                if not admin.execute(
+                        "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                        "WHERE datname = %s", (self.name,)).fetchone()[0]:
+                    break
+                time.sleep(0.05)
+            admin.execute(f'ALTER DATABASE "{self.name}" RENAME TO "{self.trash}"')
+        admin.execute(f'ALTER DATABASE "{self.spare}" RENAME TO "{self.name}"')
+        self._make_spare()
 
     def database_url(self, tmp_path, migrated):
         """A fresh database for one test: a copy of the template, or empty."""
-        if migrated and not self.ready:
+        if migrated and not self.workdir:
             self._build()
         if db.obj is not None:
             db.obj.close()  # the previous test's connection, before its database goes
         if not self.pg_url:
             path = os.path.join(tmp_path, "heard.db")
             if migrated:
-                shutil.copy2(self.sqlite_path, path)  # with its mode, 0600
+                shutil.copy2(os.path.join(self.workdir, "heard.db"), path)  # mode 0600 too
             return "sqlite:///" + path
+        if migrated and self.in_place and not self.pristine and self._empty():
+            return self.pg_url
         with self._admin() as admin:
-            self._remake(admin, self.name, self.template if migrated else None)
+            if migrated:
+                self._swap_in_spare(admin)
+            else:
+                self._remake(admin, self.name)
+        self.in_place = migrated
         return self.pg_url
 
     def drop(self):
-        """Remove the template at the end of the session."""
-        if self.sqlite_path:
-            shutil.rmtree(os.path.dirname(self.sqlite_path), ignore_errors=True)
-        elif self.ready:
+        """Remove the template (and the spare) at the end of the session."""
+        if not self.workdir:
+            return
+        shutil.rmtree(self.workdir, ignore_errors=True)
+        if self.pg_url:
+            if self.spare_maker:
+                self.spare_maker.join()
             with self._admin() as admin:
-                admin.execute(f'DROP DATABASE IF EXISTS "{self.template}" WITH (FORCE)')
+                for name in (self.spare, self.trash, self.template):
+                    admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 TEMPLATE = TemplateDatabase(PG_URL)
@@ -214,6 +303,20 @@ def sign_in_by_link(client, person):
     client.get(f"/signin/link/{token}")
     page = client.get("/signin/link").get_data(as_text=True)
     return client.post("/signin/link", data={"csrf_token": csrf_token(page)})
+
+
+def client_at(app, address):
+    """A browser of its own, on the given network address."""
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = address
+    return client
+
+
+def free_port():
+    """A TCP port nobody listens on, on 127.0.0.1."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 def parse(raw):

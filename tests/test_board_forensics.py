@@ -23,6 +23,7 @@ from tests import forensics
 from tests.support import PG_URL, csrf_token, sign_in_by_link
 
 # A day gone by (the next day's forgetting runs "now" in some tests), at 9 o'clock.
+pytestmark = pytest.mark.pristine
 DAY = (utcnow() - timedelta(days=3)).replace(hour=9, minute=0, second=0, microsecond=0)
 
 

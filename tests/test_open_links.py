@@ -8,7 +8,8 @@ from app.accounts.roster import import_roster
 from app.models import (
     AuditEntry, Comment, OpenLink, Participation, PendingAnswer, Response, TeamTally)
 from app.pulse import open_links, rounds
-from tests.support import answer, csrf_token, form_answers, invitations_of, roster_csv, sign_in
+from tests.support import (
+    answer, client_at, csrf_token, form_answers, invitations_of, roster_csv, sign_in)
 
 pytestmark = pytest.mark.app_settings(OPEN_LINK_LIMIT_PER_DEVICE="3 per hour",
                                       OPEN_LINK_LIMIT_PER_ADDRESS="5 per hour")
@@ -39,13 +40,6 @@ def link(app, hr):
 def round_(app):
     with app.app_context():
         return rounds.open_round("weekly", "Acme", 5, 5)
-
-
-def client_at(app, address):
-    """A browser of its own, on the given network address."""
-    client = app.test_client()
-    client.environ_base["REMOTE_ADDR"] = address
-    return client
 
 
 def poster_path(app, link):
