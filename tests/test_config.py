@@ -2,7 +2,7 @@
 import pytest
 
 from app import StartupError, create_app
-from tests.support import build_app
+from tests.support import answer, build_app, invitations_of, roster_csv
 
 
 @pytest.mark.parametrize("config, message", [
@@ -82,7 +82,6 @@ def test_a_new_database_and_its_companions_are_readable_by_their_owner_only(
     from app.accounts.roster import import_roster
     from app.db import db
     from app.pulse import rounds
-    from tests.support import answer, invitations_of, roster_csv
     app = build_app(tmp_path)
     with app.app_context():  # a submission: the writers' lock, the pending keys' file
         import_roster(roster_csv({"Acme/Platform": 6}))

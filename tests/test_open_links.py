@@ -228,7 +228,6 @@ def test_the_pulse_pages_need_the_posters_session(app):
 
 def test_a_personal_link_token_does_not_open_as_a_poster(app, link, round_):
     from app.crypto import links
-    from tests.support import invitations_of
     with app.app_context():
         token = links.token_for(invitations_of(round_)[0].salt)
         assert open_links.link_for_token(token) is None
