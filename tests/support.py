@@ -34,15 +34,16 @@ T0 = utcnow() - timedelta(days=30)  # when the rounds of the shared organisation
 
 class TemplateDatabase:
     """The migrated database (surveys synced) every test's app starts from, made on first
-    use and copied per test: migrating runs ~40 statements and a survey sync, where a
-    copy of a SQLite file takes a millisecond.
+    use and copied per test: on a busy machine, an app on a copied SQLite file took
+    190 ms against 1,150 ms for one migrated and synced anew.
 
     SQLite: a file in a private temporary folder, closed (so its WAL is checkpointed into
     it and gone) before it is copied. PostgreSQL: the database `<name>_template` beside
     the test database `<name>` of HEARD_TEST_DATABASE_URL. CREATE DATABASE … TEMPLATE
-    waits for the disk (1.4 to 4 s on a busy machine, as long as TRUNCATE of every table
-    took), so a test usually gets `<name>` emptied instead: its rows deleted and its
-    sequences set back, in one transaction that waits for nothing (~50 ms). Where that
+    waits for the disk (1.4 to 7 s on that machine; TRUNCATE of every table, as before,
+    1.5 s), so a test usually gets `<name>` emptied instead: its rows deleted and its
+    sequences set back, in one transaction that waits for no fsync (0.2 to 0.8 s there,
+    mostly waiting for the CPU). Where that
     would not give the template's state (a test changed the schema or the synced
     surveys), or a test reads the pages themselves (`pristine`: deleted rows stay in them
     until a vacuum), `<name>` is a fresh copy: the spare, `<name>_spare`, made in a
