@@ -17,6 +17,15 @@ def upgrade():
     return runner().up()
 
 
+def downgrade(target=None):
+    """Revert applied migrations, newest first, back through `target` (default: all of
+    them, leaving only the migrations' history table). Returns the names reverted."""
+    applied = [m.name for m in runner().status() if m.applied]
+    if not applied:
+        return []
+    return runner().down(target or applied[0])
+
+
 def pending():
     """Names of migrations not applied yet."""
     return [m.name for m in runner().status() if not m.applied and m.path]

@@ -29,7 +29,7 @@ from app.accounts.roster import import_roster  # noqa: E402
 from app.crypto import links
 from app.models import Invitation, Round  # noqa: E402
 from app.pulse import rounds, surveys
-from tests.conftest import full_scores, roster_csv  # noqa: E402
+from tests.support import full_scores, roster_csv  # noqa: E402
 
 CLIENTS = 32
 PEOPLE = 4800           # one submission each: nobody may answer twice

@@ -1,23 +1,36 @@
-"""Fixtures: a fresh app on SQLite (or on PostgreSQL when HEARD_TEST_DATABASE_URL is set),
-its client and CLI runner, and small factories for people, rounds and answers."""
-import os
-import re
+"""Fixtures: an app on a copy of the migrated database (SQLite, or PostgreSQL when
+HEARD_TEST_DATABASE_URL is set), its client and CLI runner, factories for people, staff
+and rounds, the organisations several modules test against, and one Chromium.
+Plain helpers are in tests/support.py."""
+from datetime import timedelta
 
-import psycopg
 import pytest
 
-from app import create_app, schema
+from app.accounts import credentials
 from app.accounts.roster import import_roster
-from app.crypto import links
+from app.board import conversations
 from app.db import db
-from app.models import ALL_MODELS, Invitation, Person, Round
-from app.pulse import answering, rounds, surveys
+from app.models import Person, Team, Theme
+from app.pulse import rounds
+from tests.browser_support import chromium
+from tests.mail_support import smtp_server
+from tests.support import (
+    PG_URL, STAFF_PASSWORD, T0, TEMPLATE, build_app, close_with_answers, roster_csv, sign_in)
 
-PROJECT_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-SURVEYS_DIR = os.path.join(PROJECT_DIR, "surveys")
-PG_URL = os.environ.get("HEARD_TEST_DATABASE_URL")
-BASE_URL = "http://heard.test"
-CSRF_PATTERN = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "app_settings(**settings): settings the `app` fixture's app gets on top "
+        "of the tests' defaults")
+    config.addinivalue_line(
+        "markers", "pristine: reads the database's pages, so gets (on PostgreSQL) a copy of "
+        "the template no earlier test wrote to")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    """Before any fixture of the test (module-scoped ones too) builds an app."""
+    TEMPLATE.pristine = any(item.get_closest_marker(name) for name in ("pristine", "postgresql"))
 
 
 def pytest_collection_modifyitems(config, items):
@@ -30,56 +43,24 @@ def pytest_collection_modifyitems(config, items):
         items[:] = [item for item in items if not item.get_closest_marker(other)]
 
 
-UNLOGGED_TABLES = {"pending_key", "reaction_key"}  # made so by migrations 0006 and 0007
-
-
-def fresh_database_url(tmp_path):
-    """An empty database: a new SQLite file, or PostgreSQL emptied.
-
-    On PostgreSQL a migrated schema is kept and its tables truncated (fast); anything
-    else (a test that dropped tables, a first run) gets a brand-new schema.
-    """
-    if not PG_URL:
-        return f"sqlite:///{tmp_path}/heard.db"
-    # pending_key: the unlogged table of app.crypto.pending_keys, made by a migration only.
-    expected = {model._meta.table_name for model in ALL_MODELS} | {"schema_migration",
-                                                                    "pending_key"}
-    with psycopg.connect(PG_URL, autocommit=True) as connection:
-        tables = {row[0] for row in connection.execute(
-            "SELECT tablename FROM pg_tables WHERE schemaname = 'public'")}
-        # A test that made the tables from the models (not the migrations) leaves
-        # these logged: the next tests must get them as the migrations make them.
-        unlogged = {row[0] for row in connection.execute(
-            "SELECT relname FROM pg_class WHERE relpersistence = 'u' "
-            "AND relnamespace = 'public'::regnamespace AND relkind = 'r'")}
-        if tables == expected and unlogged == UNLOGGED_TABLES:
-            names = ", ".join(f'"{t}"' for t in sorted(tables - {"schema_migration"}))
-            connection.execute(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
-        else:
-            connection.execute("DROP SCHEMA IF EXISTS public CASCADE")
-            connection.execute("CREATE SCHEMA public")
-    return PG_URL
-
-
-def build_app(tmp_path, migrate=True, **config):
-    """A Heard app on a fresh database with its own key file."""
-    settings = {"TESTING": True, "DATABASE_URL": fresh_database_url(tmp_path),
-                "KEY_FILE": str(tmp_path / "heard.keys"), "SECRET_KEY": "test-secret",
-                "SURVEYS_DIR": SURVEYS_DIR, "BASE_URL": BASE_URL}
-    settings.update(config)
-    app = create_app(settings)
-    if migrate:
-        with app.app_context():
-            schema.upgrade()
-            surveys.sync_surveys(SURVEYS_DIR)
-    return app
+@pytest.fixture(scope="session", autouse=True)
+def template_database():
+    """The migrated database tests copy: made on first use, removed at the end."""
+    yield TEMPLATE
+    db.close()
+    TEMPLATE.drop()
 
 
 @pytest.fixture
-def app(tmp_path):
-    # No app context is held open here: requests must each get their own, as in
-    # production (a shared one would share `g`, and with it the CSRF token).
-    yield build_app(tmp_path)
+def app(request, tmp_path):
+    """An app whose staff need no second factor (the `mfa_app` one needs it), with the
+    settings of the test's `app_settings` marker on top.
+
+    No app context is held open here: requests must each get their own, as in
+    production (a shared one would share `g`, and with it the CSRF token)."""
+    marker = request.node.get_closest_marker("app_settings")
+    settings = {"REQUIRE_MFA": False, **(marker.kwargs if marker else {})}
+    yield build_app(tmp_path, **settings)
     db.close()
 
 
@@ -100,14 +81,15 @@ def runner(app):
     return app.test_cli_runner()
 
 
-def roster_csv(teams):
-    """A roster CSV with `count` people in each team path, e.g. {"Acme/Eng": 6}."""
-    lines = ["email,name,team,role,leads"]
-    for path, count in teams.items():
-        slug = path.lower().replace("/", "-").replace(" ", "")
-        lines += [f"{slug}-{n}@acme.test,Person {n} of {path},{path},employee,"
-                  for n in range(1, count + 1)]
-    return "\n".join(lines) + "\n"
+@pytest.fixture
+def hr_client(app, make_people, make_staff):
+    """A client signed in as HR, in an organisation of six people."""
+    with app.app_context():
+        make_people({"Acme/Platform": 6})
+        hr = make_staff("hr")
+    client = app.test_client()
+    sign_in(client, hr)
+    return client
 
 
 @pytest.fixture
@@ -128,68 +110,10 @@ def make_round(app, make_people):
     return make
 
 
-def invitations_of(round_):
-    return list(Invitation.select().where(Invitation.round == round_).order_by(Invitation.id))
-
-
-def full_scores(round_, value=4):
-    """A valid answer to every scored question of the round's survey."""
-    scores = {}
-    for question in round_.survey.current_questions():
-        if question.kind == "likert":
-            scores[question.key] = value
-        elif question.kind == "enps":
-            scores[question.key] = min(10, value * 2)
-        elif question.kind == "choice":
-            scores[question.key] = 0
-    return scores
-
-
-def answer(invitation, value=4, comment=None, signed=False, batch_size=5, now=None):
-    """Record one person's answers through the business function."""
-    text_keys = [q.key for q in invitation.round.survey.current_questions() if q.kind == "text"]
-    comments = {text_keys[0]: comment} if comment else {}
-    answering.record_answers(invitation, full_scores(invitation.round, value), comments, signed,
-                             batch_size=batch_size, now=now)
-
-
-def personal_path(invitation):
-    return "/p/" + links.token_for(invitation.salt)
-
-
-def open_pulse(client, invitation):
-    """Open a personal link in the client; return the pulse page's HTML."""
-    response = client.get(personal_path(invitation))
-    assert response.status_code == 303, response.status_code
-    page = client.get("/pulse")
-    assert page.status_code == 200
-    return page.get_data(as_text=True)
-
-
-def csrf_token(html):
-    return CSRF_PATTERN.search(html).group(1)
-
-
-def form_answers(round_, value=4, **extra):
-    """The form fields a person sends who answers everything with `value`."""
-    data = {f"q_{key}": str(score) for key, score in full_scores(round_, value).items()}
-    data["identity"] = "anonymous"
-    data.update(extra)
-    return data
-
-
-def current_round(round_):
-    return Round.get_by_id(round_.id)
-
-
-STAFF_PASSWORD = "correct horse battery staple"
-
-
 @pytest.fixture
 def make_staff(app):
     """Add a leader, HR person or admin: make_staff("leader", team="Acme", leads="Acme/Sales")."""
     def make(role="leader", team="Acme", leads="", name=None, password=STAFF_PASSWORD):
-        from app.accounts import credentials
         name = name or f"{role.title()} of {leads or team}"
         email = name.lower().replace(" ", ".").replace("/", "-") + "@acme.test"
         import_roster(f"email,name,team,role,leads\n{email},{name},{team},{role},{leads}\n")
@@ -200,38 +124,80 @@ def make_staff(app):
     return make
 
 
-def sign_in(client, person, password=STAFF_PASSWORD, follow=True):
-    """Sign a staff member in with email and password; return the last response."""
-    page = client.get("/signin")
-    response = client.post("/signin", data={"email": person.email, "password": password,
-                                            "csrf_token": csrf_token(page.get_data(True))})
-    if follow and response.status_code == 303:
-        return client.get(response.headers["Location"])
-    return response
+@pytest.fixture
+def two_teams(app, make_round, make_staff):
+    """A round closed a month ago: Platform and Sales, 11 of 12 answered in each (all with
+    the same comment), their two leads and an HR person."""
+    round_ = make_round({"Acme/Platform": 12, "Acme/Sales": 12}, now=T0)
+    round_ = close_with_answers(round_, {"Acme/Platform": 11, "Acme/Sales": 11},
+                                comment="The deadline pressure is too much", now=T0)
+    return {"round": round_,
+            "platform_lead": make_staff(team="Acme/Platform", leads="Acme/Platform"),
+            "sales_lead": make_staff(team="Acme/Sales", leads="Acme/Sales"),
+            "hr": make_staff(role="hr"),
+            "platform": Team.by_path("Acme/Platform"), "sales": Team.by_path("Acme/Sales")}
 
 
-def post_form(client, path, data=None, page=None):
-    """POST to path with the CSRF token of `page` (default: GET path first)."""
-    html = client.get(page or path).get_data(as_text=True)
-    return client.post(path, data={**(data or {}), "csrf_token": csrf_token(html)})
+@pytest.fixture
+def thread(two_teams):
+    """Platform's lead answered the workload theme of `two_teams` two days after the close."""
+    round_ = two_teams["round"]
+    return conversations.open_thread(
+        two_teams["platform_lead"], round_, Theme.get_by_id("workload"), two_teams["platform"],
+        "We hear you on deadlines. Plan: https://intranet.example/plan", "acknowledged",
+        now=round_.closed_at + timedelta(days=2))
 
 
-def close_with_answers(round_, answers_by_team, value=4, comment=None, now=None):
-    """Answer for the first N invitations of each team path, then close the round."""
-    from datetime import timedelta
-    for path, count in answers_by_team.items():
-        chosen = [i for i in invitations_of(round_) if i.team.path == path][:count]
-        for invitation in chosen:
-            answer(invitation, value=value, comment=comment, now=now)
-    rounds.close_round(current_round(round_), 5,
-                       now=(now or round_.closes_at) + timedelta(seconds=1))
-    return current_round(round_)
+@pytest.fixture
+def ops_with_warehouse(app, make_round, make_staff):
+    """The audit's F8 case: Ops 17 invited (its lead, Support's 6, Warehouse's 10),
+    15 answered; Warehouse 10 invited, 8 answered. Platform, elsewhere, has 20 invited
+    and 10 answered, a group whose count may show; Sales (12, 6 answered) gives Acme
+    enough non-respondents of its own for Platform to stay visible."""
+    round_ = make_round({"Acme/Ops": 1, "Acme/Ops/Support": 6, "Acme/Ops/Warehouse": 10,
+                         "Acme/Platform": 20, "Acme/Sales": 12}, now=T0)
+    close_with_answers(round_, {"Acme/Ops": 1, "Acme/Ops/Support": 6, "Acme/Ops/Warehouse": 8,
+                                "Acme/Platform": 10, "Acme/Sales": 6}, now=T0)
+    client = app.test_client()
+    sign_in(client, make_staff(role="hr"))
+    return client
 
 
-def sign_in_by_link(client, person):
-    """Sign anyone in with a one-time link (employees have no other way to the board)."""
-    from app.accounts import credentials
-    token = credentials.create_sign_in_link(person, 15)
-    client.get(f"/signin/link/{token}")
-    page = client.get("/signin/link").get_data(as_text=True)
-    return client.post("/signin/link", data={"csrf_token": csrf_token(page)})
+@pytest.fixture
+def platform_within_acme(app, make_round, make_staff):
+    """The audit's F9 case: Platform's 12 respondents and Sales' 6 all commented on
+    workload. Both groups pass k, only Acme (18) and Platform (12) pass k_comments, and
+    Acme minus Platform would count Sales' 6 comments."""
+    round_ = make_round({"Acme/Platform": 12, "Acme/Sales": 12}, now=T0)
+    round_ = close_with_answers(round_, {"Acme/Platform": 12, "Acme/Sales": 6},
+                                comment="The deadline pressure is too much", now=T0)
+    leader = make_staff(team="Acme/Platform", leads="Acme/Platform")
+    thread = conversations.open_thread(leader, round_, Theme.get_by_id("workload"),
+                                       Team.by_path("Acme/Platform"), "We hear you.",
+                                       "acknowledged", now=T0 + timedelta(days=6))
+    client = app.test_client()
+    sign_in(client, make_staff(role="hr"))
+    return client, thread
+
+
+@pytest.fixture
+def smtp():
+    """A running test SMTP server: its Mailbox, with the port as .port."""
+    with smtp_server() as (mailbox, port):
+        mailbox.port = port
+        yield mailbox
+
+
+@pytest.fixture(scope="session")
+def chromium_process():
+    """One Chromium for the whole session: starting it costs about a second."""
+    with chromium() as browser:
+        yield browser
+
+
+@pytest.fixture
+def browser(chromium_process):
+    """The session's Chromium; the contexts (cookies, storage) a test opens close after it."""
+    yield chromium_process
+    for context in chromium_process.contexts:
+        context.close()

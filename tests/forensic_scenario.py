@@ -32,7 +32,7 @@ from app.models import DataKey, Invitation, Person, Round, TeamTally
 from app.pulse import releases, rounds
 from app.thresholds import Thresholds
 from tests import forensics
-from tests.conftest import PG_URL, build_app, csrf_token, personal_path, roster_csv
+from tests.support import PG_URL, build_app, csrf_token, personal_path, roster_csv
 
 K = 5
 # 60 people: a top team of two (the CEO and HR), a team whose own member is only its

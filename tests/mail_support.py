@@ -2,13 +2,12 @@
 told to refuse some recipients for good (550) or for now (451)."""
 import email
 import email.policy
-import socket
 from contextlib import contextmanager
 
-import pytest
 from aiosmtpd.controller import Controller
 
 from app.delivery import tick
+from tests.support import free_port
 
 
 class Mailbox:
@@ -37,12 +36,6 @@ class Mailbox:
         return sorted(address for rcpt, _message in self.messages for address in rcpt)
 
 
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @contextmanager
 def smtp_server(port=None):
     """Run an SMTP server on 127.0.0.1; yields (mailbox, port)."""
@@ -68,14 +61,6 @@ def text_of(message):
 
 def html_of(message):
     return message.get_body(("html",)).get_content()
-
-
-@pytest.fixture
-def smtp():
-    """A running test SMTP server: its Mailbox, with the port as .port."""
-    with smtp_server() as (mailbox, port):
-        mailbox.port = port
-        yield mailbox
 
 
 def run_tick(app, now=None, **kwargs):

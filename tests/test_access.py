@@ -1,18 +1,8 @@
 """Every route declares who may use it; the declarations hold over HTTP."""
 import re
 
-import pytest
-
 from app.views.access import RULE, Rule
-from tests.conftest import build_app, sign_in
-from tests.test_dashboard import two_teams  # noqa: F401 (a fixture)
-
-
-@pytest.fixture
-def app(tmp_path):
-    from app.db import db
-    yield build_app(tmp_path, REQUIRE_MFA=False)
-    db.close()
+from tests.support import build_app, sign_in
 
 
 def staff_rules(app):

@@ -1,12 +1,11 @@
 """Staff accounts, called directly: passwords, sign-in links, TOTP and recovery codes."""
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
-import pyotp
 import pytest
 
 from app.accounts import credentials
 from app.models import Person, RecoveryCode, SignInLink, utcnow
-from tests.conftest import STAFF_PASSWORD
+from tests.support import STAFF_PASSWORD, at, enrol
 
 
 def test_passwords_are_stored_as_argon2id_and_checked(make_staff):
@@ -83,15 +82,6 @@ def test_a_link_for_an_account_disabled_since_does_not_work(make_staff):
     credentials.set_active(leader, False)
     with pytest.raises(credentials.UnusableLink, match="cannot sign in"):
         credentials.redeem_sign_in_link(token)
-
-
-def at(secret, moment):
-    return pyotp.TOTP(secret).at(moment.replace(tzinfo=UTC))
-
-
-def enrol(person, now):
-    secret = credentials.new_totp_secret()
-    return secret, credentials.enrol_totp(person, secret, at(secret, now), now=now)
 
 
 def test_totp_enrolment_needs_a_right_code_and_gives_ten_recovery_codes(make_staff):

@@ -12,7 +12,8 @@ from app.db import db, is_sqlite
 from app.models import (
     ANONYMOUS_MODELS, Comment, Invitation, Participation, PendingAnswer, Response, TeamTally)
 from app.pulse import rounds
-from tests.conftest import answer, invitations_of
+from tests.support import (
+    answer, csrf_token, form_answers, invitations_of, open_pulse, personal_path)
 
 SECRET_COMMENT = "Zebra-aubergine 4711: the night shift rota is unfair"
 
@@ -154,7 +155,6 @@ def test_thirty_known_order_submissions_cannot_be_reattached(make_round):
 def test_no_log_line_holds_a_token_or_an_answer(app, client, make_round, caplog):
     import logging
 
-    from tests.conftest import csrf_token, form_answers, open_pulse, personal_path
     caplog.set_level(logging.DEBUG)
     round_ = make_round()
     invitation = invitations_of(round_)[0]
@@ -183,7 +183,6 @@ def test_opening_a_pulse_link_writes_no_security_event(client, make_round, caplo
     """When someone opened their pulse link is when they answered: no log line says it."""
     import logging
 
-    from tests.conftest import open_pulse
     round_ = make_round()
     with caplog.at_level(logging.INFO, logger="heard.security"):
         open_pulse(client, invitations_of(round_)[0])

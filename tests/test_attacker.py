@@ -30,7 +30,7 @@ from app.results import aggregates, dashboard
 from app.results.aggregates import facts_from_rows
 from app.results.dashboard import ThemeQuestions, figures
 from app.thresholds import Thresholds
-from tests.test_visibility import everything_derivable, team_trees
+from tests.support import everything_derivable, team_trees
 
 THEMES = [
     ThemeQuestions(SimpleNamespace(key="workload", name="Workload"),

@@ -2,8 +2,11 @@
 import pytest
 
 from app.models import Participation, PendingAnswer
-from tests.conftest import (
-    STAFF_PASSWORD, csrf_token, form_answers, invitations_of, open_pulse, sign_in)
+from tests.support import (
+    STAFF_PASSWORD, build_app, close_with_answers, csrf_token, form_answers, full_scores,
+    invitations_of, open_pulse, roster_csv)
+from tests.support import sign_in
+from tests.support import sign_in as password_step
 
 LIKERT = "q_workload_manageable"
 
@@ -139,15 +142,7 @@ BIDI_AND_C1 = ["\u202e", "\u202a", "\u2066", "\u2069", "\x85", "\x9b", "\x00", "
 
 
 @pytest.fixture
-def staff_app(tmp_path):
-    from app.db import db
-    from tests.conftest import build_app
-    yield build_app(tmp_path, REQUIRE_MFA=False)
-    db.close()
-
-
-@pytest.fixture
-def world(staff_app):
+def world(app):
     """A closed round with a thread on it, an open link and a schedule; HR signed in."""
     from zoneinfo import ZoneInfo
 
@@ -156,8 +151,7 @@ def world(staff_app):
     from app.delivery import schedules
     from app.models import Person, Theme
     from app.pulse import open_links, rounds
-    from tests.conftest import close_with_answers, roster_csv
-    with staff_app.app_context():
+    with app.app_context():
         import_roster(roster_csv({"Acme/Platform": 12}) + "hr@acme.test,Hana,Acme,hr,\n")
         closed = close_with_answers(rounds.open_round("weekly", "Acme", 5, 5),
                                     {"Acme/Platform": 6})
@@ -168,7 +162,7 @@ def world(staff_app):
                                            closed.team, "We hear you.", "acknowledged")
         link = open_links.create("Acme", "Poster", hr)
         schedule = schedules.create("weekly", "Acme", "weekly", 0, 9, 3, hr, ZoneInfo("UTC"))
-    client = staff_app.test_client()
+    client = app.test_client()
     sign_in(client, Person.get_by_id(hr.id))
     return {"client": client, "round": closed, "thread": thread, "link": link,
             "schedule": schedule, "hr": hr}
@@ -220,9 +214,9 @@ def id_rules(app):
 
 
 @pytest.mark.parametrize("bad_id", [BIG_ID, "9" * 30, "0", "²", "٣", "-1"])
-def test_a_path_id_no_row_can_have_is_a_404_on_every_route(staff_app, world, bad_id):
+def test_a_path_id_no_row_can_have_is_a_404_on_every_route(app, world, bad_id):
     checked = 0
-    for rule, method in id_rules(staff_app):
+    for rule, method in id_rules(app):
         path = "/".join(bad_id if part.startswith("<") else part
                         for part in rule.rule.split("/"))
         response = (world["client"].get(path) if method == "GET"
@@ -254,7 +248,6 @@ def test_a_nul_in_the_sign_in_email_is_refused_with_a_sentence(client):
 
 def test_a_second_factor_code_in_unicode_digits_is_refused_not_a_500(app, make_staff):
     from app.accounts import credentials
-    from tests.conftest import sign_in as password_step
     leader = make_staff()
     with app.app_context():
         import pyotp
@@ -318,7 +311,6 @@ def test_bidi_and_control_characters_are_refused_in_a_pulse_comment(client, puls
 @pytest.mark.parametrize("character", BIDI_AND_C1 + ["\x01"])
 def test_the_business_rule_refuses_the_same_characters_in_comments(app, make_round, character):
     from app.pulse import answering
-    from tests.conftest import full_scores
     round_ = make_round()
     invitation = invitations_of(round_)[0]
     with pytest.raises(answering.AnswerError, match="cannot be stored"):
@@ -337,6 +329,5 @@ def test_tab_and_line_breaks_stay_allowed_in_multi_line_text(client, pulse):
 @pytest.mark.parametrize("value", ["²", "⁰⁴⁵", "١", "2,²"])
 def test_unicode_digits_in_reminder_days_stop_start_up_naming_the_variable(tmp_path, value):
     from app import StartupError
-    from tests.conftest import build_app
     with pytest.raises(StartupError, match="HEARD_REMINDER_DAYS"):
         build_app(tmp_path, migrate=False, REMINDER_DAYS=value)

@@ -12,21 +12,11 @@ from app.models import (
 from app.models.board import ReactionKey
 from app.thresholds import Thresholds
 from app.views.errors import status_of
-from tests.test_dashboard import two_teams  # noqa: F401 (a fixture)
 
 
 def member_of(path, role="employee"):
     team = Team.by_path(path)
     return Person.select().where(Person.team == team, Person.role == role).first()
-
-
-@pytest.fixture
-def thread(two_teams):  # noqa: F811
-    round_ = two_teams["round"]
-    return conversations.open_thread(
-        two_teams["platform_lead"], round_, Theme.get_by_id("workload"), two_teams["platform"],
-        "We hear you on deadlines. Plan: https://intranet.example/plan", "acknowledged",
-        now=round_.closed_at + timedelta(days=2))
 
 
 def fresh(thread):

@@ -20,18 +20,11 @@ from app.db import db, is_sqlite
 from app.models import Person, Team, Thread, utcnow
 from app.views import limits
 from tests import forensics
-from tests.conftest import PG_URL, build_app, csrf_token, sign_in_by_link
-from tests.test_board import thread  # noqa: F401 (a fixture)
-from tests.test_dashboard import two_teams  # noqa: F401 (a fixture)
+from tests.support import PG_URL, csrf_token, sign_in_by_link
 
 # A day gone by (the next day's forgetting runs "now" in some tests), at 9 o'clock.
+pytestmark = pytest.mark.pristine
 DAY = (utcnow() - timedelta(days=3)).replace(hour=9, minute=0, second=0, microsecond=0)
-
-
-@pytest.fixture
-def app(tmp_path):
-    yield build_app(tmp_path, REQUIRE_MFA=False)
-    db.close()
 
 
 def employees():

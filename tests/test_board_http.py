@@ -5,18 +5,11 @@ import re
 import pytest
 
 from app.models import AuditEntry, Person, Post, Team, Thread
-from tests.conftest import build_app, csrf_token, post_form, sign_in, sign_in_by_link
-from tests.test_board import thread  # noqa: F401 (a fixture)
-from tests.test_dashboard import two_teams  # noqa: F401 (a fixture)
+from tests.support import (
+    answer, csrf_token, invitations_of, open_pulse, post_form, sign_in, sign_in_by_link)
 
+pytestmark = pytest.mark.app_settings(ANONYMOUS_REPLY_LIMIT="3 per hour")
 HTMX = {"HX-Request": "true"}
-
-
-@pytest.fixture
-def app(tmp_path):
-    from app.db import db
-    yield build_app(tmp_path, REQUIRE_MFA=False, ANONYMOUS_REPLY_LIMIT="3 per hour")
-    db.close()
 
 
 def employee(path="Acme/Platform", n=0):
@@ -205,7 +198,6 @@ def test_the_board_needs_a_sign_in(app, thread):
 
 
 def test_from_the_pulse_to_the_board(app, make_round):
-    from tests.conftest import answer, invitations_of, open_pulse
     round_ = make_round({"Acme/Platform": 6})
     invitation = invitations_of(round_)[0]
     client = app.test_client()
@@ -220,7 +212,6 @@ def test_from_the_pulse_to_the_board(app, make_round):
 
 def test_a_leaders_pulse_link_does_not_sign_them_in(app, make_round, make_staff):
     from app.pulse import rounds
-    from tests.conftest import invitations_of, open_pulse
     make_staff(team="Acme/Platform", leads="Acme/Platform", name="Lea Der")
     round_ = make_round({"Acme/Platform": 6})
     invitation = next(i for i in invitations_of(round_) if i.person.role == "leader")

@@ -9,7 +9,6 @@ import pytest
 from app.board import conversations
 from app.models import Person, Team, Theme
 from app.thresholds import Thresholds
-from tests.test_dashboard import two_teams  # noqa: F401 (a fixture)
 
 
 class Links(HTMLParser):

@@ -2,20 +2,13 @@
 import pytest
 
 from app.models import Participation, PendingAnswer
-from tests.browser_support import PHONE, chromium, live_server, weigh
-from tests.conftest import invitations_of, personal_path
+from tests.browser_support import FIRST_LOAD_BUDGET, PHONE, answer_everything, live_server, weigh
+from tests.support import invitations_of, personal_path
 
 pytestmark = pytest.mark.browser
-FIRST_LOAD_BUDGET = 35 * 1024
 REPEAT_BUDGET = 8 * 1024
 # Chromium logs every 4xx; a 422 is how the form answers with inline errors.
 EXPECTED_422 = "status of 422"
-
-
-@pytest.fixture
-def browser():
-    with chromium() as browser:
-        yield browser
 
 
 @pytest.fixture
@@ -35,15 +28,6 @@ def phone(browser):
     page.problems = problems
     yield page
     context.close()
-
-
-def answer_everything(page, comment):
-    for fieldset in page.locator("fieldset.q").all():
-        if fieldset.locator("textarea").count():
-            fieldset.locator("textarea").fill(comment)
-        else:
-            options = fieldset.locator("label")
-            options.nth(options.count() - 2).click()
 
 
 def test_an_employee_answers_every_question_and_sends(phone, server, make_round):

@@ -4,18 +4,9 @@ import pytest
 
 from app.accounts import credentials
 from app.models import Person
-from tests.browser_support import DESKTOP, PHONE, chromium, live_server
-from tests.conftest import build_app
-from tests.test_dashboard import two_teams  # noqa: F401 (a fixture)
+from tests.browser_support import DESKTOP, PHONE, live_server
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def app(tmp_path):
-    from app.db import db
-    yield build_app(tmp_path, REQUIRE_MFA=False)
-    db.close()
 
 
 def watched(context):
@@ -32,14 +23,14 @@ def sign_in_by_link(page, server, token):
     page.get_by_role("button", name="Sign in").click()
 
 
-def test_a_leader_answers_and_an_employee_replies_on_a_phone(app, two_teams, tmp_path):  # noqa: F811
+def test_a_leader_answers_and_an_employee_replies_on_a_phone(app, browser, two_teams, tmp_path):
     leader = two_teams["platform_lead"]
     with app.app_context():
         employee = Person.get(Person.role == "employee",
                               Person.team == two_teams["platform"].id)
         leader_token = credentials.create_sign_in_link(leader, 15)
         employee_token = credentials.create_sign_in_link(employee, 15)
-    with live_server(app) as server, chromium() as browser:
+    with live_server(app) as server:
         desk = watched(browser.new_context(viewport=DESKTOP))
         sign_in_by_link(desk, server, leader_token)
         desk.wait_for_url(server + "/themes")

@@ -2,24 +2,9 @@
 import pytest
 
 from app.accounts import credentials
-from tests.browser_support import DESKTOP, PHONE, chromium, live_server
-from tests.conftest import build_app
-from tests.test_dashboard import two_teams  # noqa: F401 (a fixture)
+from tests.browser_support import DESKTOP, PHONE, live_server
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def app(tmp_path):
-    from app.db import db
-    yield build_app(tmp_path, REQUIRE_MFA=False)
-    db.close()
-
-
-@pytest.fixture
-def browser():
-    with chromium() as browser:
-        yield browser
 
 
 @pytest.mark.parametrize("screen", ["phone", "desktop"])

@@ -5,24 +5,15 @@ import pytest
 
 from app.accounts import credentials
 from app.models import AuditEntry
-from tests.browser_support import DESKTOP, chromium, live_server
-from tests.conftest import build_app
-from tests.test_dashboard import two_teams  # noqa: F401 (a fixture)
+from tests.browser_support import DESKTOP, live_server
 
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture
-def app(tmp_path):
-    from app.db import db
-    yield build_app(tmp_path, REQUIRE_MFA=False)
-    db.close()
-
-
-def test_hr_downloads_the_themes_of_a_round_for_excel(app, two_teams, tmp_path):  # noqa: F811
+def test_hr_downloads_the_themes_of_a_round_for_excel(app, browser, two_teams, tmp_path):
     with app.app_context():
         token = credentials.create_sign_in_link(two_teams["hr"], 15)
-    with chromium() as browser, live_server(app) as server:
+    with live_server(app) as server:
         page = browser.new_context(viewport=DESKTOP, accept_downloads=True).new_page()
         problems = []
         page.on("pageerror", lambda error: problems.append(str(error)))

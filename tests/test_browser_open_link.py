@@ -4,8 +4,7 @@ import pytest
 
 from app.models import Participation, PendingAnswer
 from app.pulse import open_links, rounds
-from tests.browser_support import chromium, live_server, weigh
-from tests.test_browser import FIRST_LOAD_BUDGET, answer_everything
+from tests.browser_support import FIRST_LOAD_BUDGET, answer_everything, live_server, weigh
 
 pytestmark = pytest.mark.browser
 NARROW_PHONE = {"width": 360, "height": 740}
@@ -20,8 +19,8 @@ def poster_url(app, make_people, make_staff):
         return "/o/" + open_links.token_of_salt(link.salt)
 
 
-def test_a_poster_link_is_answered_on_a_phone(app, poster_url):
-    with live_server(app) as server, chromium() as browser:
+def test_a_poster_link_is_answered_on_a_phone(app, browser, poster_url):
+    with live_server(app) as server:
         context = browser.new_context(viewport=NARROW_PHONE, is_mobile=True, has_touch=True)
         page = context.new_page()
         problems = []

@@ -7,7 +7,7 @@ from datetime import timedelta
 from app.accounts import credentials
 from app.models import (
     Invitation, Participation, PendingAnswer, Person, Round, Team, TeamLead, utcnow)
-from tests.conftest import BASE_URL, PROJECT_DIR, answer, invitations_of, roster_csv
+from tests.support import BASE_URL, PROJECT_DIR, answer, enrol, invitations_of, roster_csv
 
 
 def test_db_upgrade_reports_an_up_to_date_database(runner):
@@ -217,7 +217,6 @@ def test_accounts_reset_mfa_forgets_the_authenticator(runner):
     runner.invoke(args=["demo"])
     from app.accounts import credentials
     from app.models import RecoveryCode, utcnow
-    from tests.test_accounts import enrol
     person = Person.by_email("priya.nair@lumen.example")
     enrol(person, utcnow())
     result = runner.invoke(args=["accounts", "reset-mfa", person.email])

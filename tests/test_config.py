@@ -9,7 +9,7 @@ import pytest
 from app import StartupError, create_app
 from app.config import SETTINGS
 from app.db import db
-from tests.conftest import PROJECT_DIR, build_app
+from tests.support import PROJECT_DIR, answer, build_app, invitations_of, roster_csv
 
 # One value an operator could mistype for each setting, and a piece of what the refusal
 # says the setting takes.
@@ -231,7 +231,6 @@ def test_a_new_database_and_its_companions_are_readable_by_their_owner_only(
     from app.accounts.roster import import_roster
     from app.db import db
     from app.pulse import rounds
-    from tests.conftest import answer, invitations_of, roster_csv
     app = build_app(tmp_path)
     with app.app_context():  # a submission: the writers' lock, the pending keys' file
         import_roster(roster_csv({"Acme/Platform": 6}))

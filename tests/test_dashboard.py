@@ -5,20 +5,11 @@ from datetime import timedelta
 import pytest
 
 from app.accounts import scope
-from app.models import Team, Theme, utcnow
+from app.models import Team
 from app.pulse import rounds
 from app.results import dashboard
 from app.thresholds import Thresholds
-from tests.conftest import answer, build_app, close_with_answers, invitations_of, sign_in
-
-T0 = utcnow() - timedelta(days=30)
-
-
-@pytest.fixture
-def app(tmp_path):
-    from app.db import db
-    yield build_app(tmp_path, REQUIRE_MFA=False)
-    db.close()
+from tests.support import T0, answer, close_with_answers, invitations_of, sign_in
 
 
 def view_of(round_, path, k=5, k_comments=10):
@@ -143,18 +134,6 @@ def test_open_rounds_are_never_on_the_dashboard(app, make_round, make_staff):
 
 
 # -- over HTTP, per role ------------------------------------------------------------------
-
-@pytest.fixture
-def two_teams(app, make_round, make_staff):
-    round_ = make_round({"Acme/Platform": 12, "Acme/Sales": 12}, now=T0)
-    round_ = close_with_answers(round_, {"Acme/Platform": 11, "Acme/Sales": 11},
-                                comment="The deadline pressure is too much", now=T0)
-    return {"round": round_,
-            "platform_lead": make_staff(team="Acme/Platform", leads="Acme/Platform"),
-            "sales_lead": make_staff(team="Acme/Sales", leads="Acme/Sales"),
-            "hr": make_staff(role="hr"),
-            "platform": Team.by_path("Acme/Platform"), "sales": Team.by_path("Acme/Sales")}
-
 
 def test_a_leader_sees_their_team_and_hr_sees_everyone(app, two_teams):
     leader_client, hr_client = app.test_client(), app.test_client()
@@ -283,21 +262,6 @@ def test_a_snapshot_is_replaced_when_the_round_changes(app, make_round):
 
 # -- counts follow their own rules (audit findings F8 and F9), over HTTP ------------------
 
-@pytest.fixture
-def ops_with_warehouse(app, make_round, make_staff):
-    """The audit's F8 case: Ops 17 invited (its lead, Support's 6, Warehouse's 10),
-    15 answered; Warehouse 10 invited, 8 answered. Platform, elsewhere, has 20 invited
-    and 10 answered, a group whose count may show; Sales (12, 6 answered) gives Acme
-    enough non-respondents of its own for Platform to stay visible."""
-    round_ = make_round({"Acme/Ops": 1, "Acme/Ops/Support": 6, "Acme/Ops/Warehouse": 10,
-                         "Acme/Platform": 20, "Acme/Sales": 12}, now=T0)
-    close_with_answers(round_, {"Acme/Ops": 1, "Acme/Ops/Support": 6, "Acme/Ops/Warehouse": 8,
-                                "Acme/Platform": 10, "Acme/Sales": 6}, now=T0)
-    client = app.test_client()
-    sign_in(client, make_staff(role="hr"))
-    return client
-
-
 def page_of(client, path, theme=""):
     team = Team.by_path(path).id
     return client.get(f"/themes{theme}?team={team}").get_data(as_text=True)
@@ -319,24 +283,6 @@ def test_f8_a_group_whose_participation_may_show_keeps_its_number(ops_with_wareh
     assert "10 people answered in Acme/Platform." in platform and "10 answered" in platform
     theme = page_of(ops_with_warehouse, "Acme/Platform", "/workload")
     assert 'class="tally">10<' in theme
-
-
-@pytest.fixture
-def platform_within_acme(app, make_round, make_staff):
-    """The audit's F9 case: Platform's 12 respondents and Sales' 6 all commented on
-    workload. Both groups pass k, only Acme (18) and Platform (12) pass k_comments, and
-    Acme minus Platform would count Sales' 6 comments."""
-    from app.board import conversations
-    round_ = make_round({"Acme/Platform": 12, "Acme/Sales": 12}, now=T0)
-    round_ = close_with_answers(round_, {"Acme/Platform": 12, "Acme/Sales": 6},
-                                comment="The deadline pressure is too much", now=T0)
-    leader = make_staff(team="Acme/Platform", leads="Acme/Platform")
-    thread = conversations.open_thread(leader, round_, Theme.get_by_id("workload"),
-                                       Team.by_path("Acme/Platform"), "We hear you.",
-                                       "acknowledged", now=T0 + timedelta(days=6))
-    client = app.test_client()
-    sign_in(client, make_staff(role="hr"))
-    return client, thread
 
 
 def test_f9_comment_counts_follow_k_comments_on_cards_theme_pages_and_the_board(

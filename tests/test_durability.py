@@ -10,7 +10,6 @@ import http.client
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -26,7 +25,7 @@ from app.crypto import links
 from app.db import db
 from app.models import Invitation, Participation, PendingAnswer, Round, TeamTally
 from app.pulse import rounds
-from tests.conftest import PROJECT_DIR, SURVEYS_DIR, build_app, full_scores, roster_csv
+from tests.support import PROJECT_DIR, SURVEYS_DIR, build_app, free_port, full_scores, roster_csv
 
 TEAMS = {"Acme/Floor": 100, "Acme/Yard": 100}
 SUBMITTERS = 8
@@ -35,12 +34,6 @@ KILLS = ((30, "worker"), (70, "server"), (110, "worker"), (150, "server"))
 DEADLINE_SECONDS = 90  # the whole run; it takes a fraction of this
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 GUNICORN = os.path.join(os.path.dirname(sys.executable), "gunicorn")
-
-
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def request(port, method, path, body=None, headers=None):

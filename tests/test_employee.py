@@ -5,7 +5,7 @@ import pytest
 
 from app.models import Participation, PendingAnswer, Round, utcnow
 from app.pulse import answering, rounds
-from tests.conftest import (
+from tests.support import (
     answer, csrf_token, form_answers, invitations_of, open_pulse, personal_path)
 
 HTMX = {"HX-Request": "true"}

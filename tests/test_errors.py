@@ -14,8 +14,9 @@ from app.db import db
 from app.models import Schedule
 from app.views.access import public
 from app.views.errors import STATUSES, status_of
-from tests.conftest import build_app, csrf_token, sign_in
+from tests.support import build_app, csrf_token
 
+pytestmark = pytest.mark.app_settings(ALLOW_COMMENT_EXPORT=True)
 HTMX = {"HX-Request": "true"}
 # Where a person's request is refused: the models and the business packages.
 BUSINESS = ("app.models", "app.crypto", "app.accounts", "app.pulse", "app.results",
@@ -101,22 +102,6 @@ def test_a_refusal_no_view_handles_is_the_error_page_with_its_sentence(tmp_path,
         assert "There is a reason, in words." in fragment.get_data(as_text=True)
     finally:
         db.close()
-
-
-@pytest.fixture
-def app(tmp_path):
-    yield build_app(tmp_path, REQUIRE_MFA=False, ALLOW_COMMENT_EXPORT=True)
-    db.close()
-
-
-@pytest.fixture
-def hr_client(app, make_people, make_staff):
-    with app.app_context():
-        make_people({"Acme/Platform": 6})
-        hr = make_staff("hr")
-    client = app.test_client()
-    sign_in(client, hr)
-    return client
 
 
 def post(client, path, data, page):

@@ -1,8 +1,6 @@
 """HR exports as business functions: every file is parsed back with Python's csv module
 and checked for thresholds, differencing, formula neutralisation, quoting, the BOM,
 file names, streaming, comments' gating and the audit log."""
-import csv
-import io
 import re
 from datetime import timedelta
 
@@ -15,20 +13,11 @@ from app.models import AuditEntry, Comment, Round, Team, Theme, utcnow
 from app.models.org import normalise_path
 from app.thresholds import Thresholds
 from app.views.errors import status_of
-from tests.conftest import answer, build_app, close_with_answers, invitations_of
-from tests.test_board import thread  # noqa: F401 (a fixture)
-from tests.test_dashboard import two_teams  # noqa: F401 (a fixture)
+from tests.support import answer, close_with_answers, invitations_of, parse
 
 T0 = utcnow() - timedelta(days=30)
 FIGURES = ("respondents", "respondents_at_least", "mean_score", "favourable_share", "enps", "comments",
            "days_to_leader_reply", "replies", "reactions")
-
-
-@pytest.fixture
-def app(tmp_path):
-    from app.db import db
-    yield build_app(tmp_path, REQUIRE_MFA=False)
-    db.close()
 
 
 def download(kind="themes", actor=None, excel=False, k=5, k_comments=10, **filters):
@@ -37,11 +26,6 @@ def download(kind="themes", actor=None, excel=False, k=5, k_comments=10, **filte
     export = files.start(kind, selection, actor, Thresholds(k, k_comments),
                          excel=excel)
     return export, b"".join(export.chunks)
-
-
-def parse(raw):
-    """The rows of a CSV file as dicts, read the way pandas and spreadsheets read it."""
-    return list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"), newline="")))
 
 
 def themes_csv(**filters):

@@ -5,17 +5,9 @@ import io
 import pytest
 
 from app.models import AuditEntry
-from tests.conftest import build_app, csrf_token, sign_in, sign_in_by_link
-from tests.test_dashboard import two_teams  # noqa: F401 (a fixture)
-from tests.test_dashboard import ops_with_warehouse, platform_within_acme  # noqa: F401
-from tests.test_exports import parse
+from tests.support import build_app, csrf_token, parse, sign_in, sign_in_by_link
 
-
-@pytest.fixture
-def app(tmp_path):
-    from app.db import db
-    yield build_app(tmp_path, REQUIRE_MFA=False, ALLOW_COMMENT_EXPORT=True)
-    db.close()
+pytestmark = pytest.mark.app_settings(ALLOW_COMMENT_EXPORT=True)
 
 
 def signed_in(app, person):

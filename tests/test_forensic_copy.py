@@ -17,6 +17,7 @@ from app.crypto import blobs
 from tests import forensic_scenario as scenario
 from tests.forensic_scenario import K
 
+pytestmark = pytest.mark.pristine
 BLOB_PREFIX = 64  # bytes that identify a sealed blob: header, nonce, ciphertext's start
 
 

@@ -19,6 +19,7 @@ import pytest
 
 from tests import forensics as F
 
+pytestmark = pytest.mark.pristine
 PG_URL = os.environ.get("HEARD_TEST_DATABASE_URL")
 
 

@@ -9,12 +9,10 @@ import pytest
 from app.accounts import credentials
 from app.accounts.roster import import_roster
 from app.board import conversations
-from app.db import db
 from app.delivery import schedules
 from app.models import Person, Theme
 from app.pulse import open_links, rounds
-from tests.conftest import (
-    STAFF_PASSWORD, build_app, close_with_answers, csrf_token, roster_csv, sign_in)
+from tests.support import STAFF_PASSWORD, close_with_answers, csrf_token, roster_csv, sign_in
 
 TEMPLATES = Path(__file__).parent.parent / "app" / "templates"
 
@@ -43,12 +41,6 @@ def post_forms(html):
     parser = PostForms()
     parser.feed(html)
     return parser.forms
-
-
-@pytest.fixture
-def app(tmp_path):
-    yield build_app(tmp_path, REQUIRE_MFA=False)
-    db.close()
 
 
 @pytest.fixture

@@ -17,14 +17,13 @@ from hypothesis import strategies as st
 from app.accounts import credentials
 from app.accounts.roster import import_roster
 from app.board import conversations
-from app.db import db
 from app.delivery import schedules
 from app.models import Person, Theme
 from app.pulse import open_links, rounds
 from app.views import params
-from tests.conftest import (
-    CSRF_PATTERN, STAFF_PASSWORD, build_app, close_with_answers, invitations_of, open_pulse,
-    roster_csv, sign_in)
+from tests.support import (
+    CSRF_PATTERN, STAFF_PASSWORD, close_with_answers, invitations_of, open_pulse, roster_csv,
+    sign_in)
 
 ROLES = ("anonymous", "employee", "leader", "hr", "admin")
 # About 5 s a role on SQLite, so the file stays well under ~90 s; set
@@ -104,15 +103,13 @@ def concrete_path(rule, chosen):
 
 
 @pytest.fixture
-def world(tmp_path):
+def world(app):
     """An app with a closed round and a thread on it, an open round, an open link, a
     schedule, and a saved session cookie (and CSRF token) for every role."""
-    app = build_app(tmp_path, REQUIRE_MFA=False)
     with app.app_context():
         world = _populate(app)
     world["app"] = app
-    yield world
-    db.close()
+    return world
 
 
 def _staff(role, leads=""):

@@ -7,7 +7,7 @@ import sys
 import pytest
 
 from app.config import SETTINGS
-from tests.conftest import PROJECT_DIR
+from tests.support import PROJECT_DIR
 
 APP_DIR = os.path.join(PROJECT_DIR, "app")
 # The layers, lowest first: a module may import from its own layer and those below it,

@@ -7,7 +7,7 @@ import pytest
 from app import StartupError, create_app
 from app.crypto import keys
 from app.models import DataKey
-from tests.conftest import answer, build_app, invitations_of
+from tests.support import answer, build_app, invitations_of
 
 
 def test_a_first_run_creates_an_owner_only_key_file_and_says_so(tmp_path, capsys):

@@ -7,20 +7,9 @@ import pytest
 
 from app.db import db
 from app.views import limits
-from tests.conftest import build_app, sign_in
+from tests.support import build_app, client_at, sign_in
 
-
-@pytest.fixture
-def app(tmp_path):
-    app = build_app(tmp_path, SIGNIN_CEILING_PER_ACCOUNT="8 per hour")
-    yield app
-    db.close()
-
-
-def client_at(app, address):
-    client = app.test_client()
-    client.environ_base["REMOTE_ADDR"] = address
-    return client
+pytestmark = pytest.mark.app_settings(REQUIRE_MFA=True, SIGNIN_CEILING_PER_ACCOUNT="8 per hour")
 
 
 def test_a_guesser_cannot_keep_the_owner_out_but_is_still_limited(app, make_staff):

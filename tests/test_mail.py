@@ -12,9 +12,8 @@ from app.db import db
 from app.delivery import outbox
 from app.models import MailBounce, OutboxMail, Participation, Person, utcnow
 from app.pulse import rounds
-from tests.conftest import BASE_URL, answer, build_app, invitations_of, roster_csv
-from tests.mail_support import (  # noqa: F401 (smtp is a fixture)
-    free_port, html_of, run_tick, smtp, smtp_config, smtp_server, text_of)
+from tests.mail_support import html_of, run_tick, smtp_config, smtp_server, text_of
+from tests.support import BASE_URL, answer, build_app, free_port, invitations_of, roster_csv
 
 
 @pytest.fixture

@@ -35,6 +35,30 @@ def test_migrations_produce_exactly_the_models_schema(app):
     assert describe_schema() == migrated
 
 
+def unlogged_tables():
+    """PostgreSQL tables kept out of the WAL (pending and reaction keys); none on SQLite."""
+    if is_sqlite():
+        return set()
+    return {row[0] for row in db.execute_sql(
+        "SELECT relname FROM pg_class WHERE relpersistence = 'u' AND relkind = 'r' "
+        "AND relnamespace = 'public'::regnamespace")}
+
+
+def test_migrations_go_all_the_way_down_and_up_again_to_the_models_schema(app):
+    """Every down() undoes its up(): an upgrade can be rolled back in production, and
+    applied again, without leaving a table, column or index behind or missing."""
+    migrated, unlogged = describe_schema(), unlogged_tables()
+    names = [migration.name for migration in schema.runner().status()]
+    assert schema.downgrade() == names[::-1]
+    assert db.obj.get_tables() == ["schema_migration"] and unlogged_tables() == set()
+    assert schema.pending() == names
+    assert schema.upgrade() == names
+    assert not diff_models(db.obj, list(ALL_MODELS))
+    assert describe_schema() == migrated
+    assert unlogged_tables() == unlogged == (set() if is_sqlite() else {"pending_key",
+                                                                        "reaction_key"})
+
+
 def test_upgrade_twice_applies_nothing_the_second_time(app):
     assert schema.upgrade() == []
     assert schema.pending() == []

@@ -5,24 +5,23 @@ import re
 import pytest
 
 from app.accounts.roster import import_roster
-from app.db import db
 from app.models import (
     AuditEntry, Comment, OpenLink, Participation, PendingAnswer, Response, TeamTally)
 from app.pulse import open_links, rounds
-from tests.conftest import (
-    answer, build_app, csrf_token, form_answers, invitations_of, roster_csv, sign_in)
+from tests.support import (
+    answer, client_at, csrf_token, form_answers, invitations_of, roster_csv, sign_in)
 
+pytestmark = pytest.mark.app_settings(OPEN_LINK_LIMIT_PER_DEVICE="3 per hour",
+                                      OPEN_LINK_LIMIT_PER_ADDRESS="5 per hour")
 TEAMS = {"Acme/Ops/Warehouse": 3, "Acme/Ops/Drivers": 6, "Acme/Sales": 5}
 
 
 @pytest.fixture
-def app(tmp_path):
-    app = build_app(tmp_path, REQUIRE_MFA=False, OPEN_LINK_LIMIT_PER_DEVICE="3 per hour",
-                    OPEN_LINK_LIMIT_PER_ADDRESS="5 per hour")
+def app(app):
+    """The app, with people in TEAMS."""
     with app.app_context():
         import_roster(roster_csv(TEAMS))
-    yield app
-    db.close()
+    return app
 
 
 @pytest.fixture
@@ -41,13 +40,6 @@ def link(app, hr):
 def round_(app):
     with app.app_context():
         return rounds.open_round("weekly", "Acme", 5, 5)
-
-
-def client_at(app, address):
-    """A browser of its own, on the given network address."""
-    client = app.test_client()
-    client.environ_base["REMOTE_ADDR"] = address
-    return client
 
 
 def poster_path(app, link):
@@ -236,7 +228,6 @@ def test_the_pulse_pages_need_the_posters_session(app):
 
 def test_a_personal_link_token_does_not_open_as_a_poster(app, link, round_):
     from app.crypto import links
-    from tests.conftest import invitations_of
     with app.app_context():
         token = links.token_for(invitations_of(round_)[0].salt)
         assert open_links.link_for_token(token) is None

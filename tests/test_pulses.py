@@ -10,7 +10,7 @@ from app.models import (
 from app.pulse import answering, releases, rounds
 from app.results import dashboard
 from app.thresholds import Thresholds
-from tests.conftest import answer, full_scores, invitations_of
+from tests.support import answer, full_scores, invitations_of
 
 
 def platform_results(round_, k=5):

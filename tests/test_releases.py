@@ -10,7 +10,7 @@ from app.crypto import blobs, keys, pending_keys
 from app.db import db, is_sqlite
 from app.models import AnswerCount, Invitation, PendingAnswer, Response, Team, TeamTally
 from app.pulse import releases, rounds
-from tests.conftest import answer, invitations_of
+from tests.support import answer, csrf_token, form_answers, invitations_of, open_pulse
 
 # The audit's organisation in small: a top team of two (the CEO and HR), a lead whose
 # own team is only herself above two teams, and teams of varied sizes.
@@ -252,7 +252,6 @@ def test_a_close_stopped_before_its_keys_were_destroyed_is_finished_by_the_next_
 def test_a_pending_key_store_that_fails_gives_a_503_and_stores_nothing(app, make_round,
                                                                        monkeypatch):
     from app.models import Participation
-    from tests.conftest import csrf_token, form_answers, open_pulse
     round_ = make_round()
     client = app.test_client()
     html = open_pulse(client, invitations_of(round_)[0])

@@ -8,7 +8,7 @@ from app.accounts import retention
 from app.crypto import blobs, keys
 from app.models import (
     AuditEntry, Comment, MailBounce, OutboxMail, Round, SignInLink, TeamTally, utcnow)
-from tests.conftest import build_app, close_with_answers, invitations_of
+from tests.support import build_app, close_with_answers, invitations_of
 
 POLICY = retention.Policy(sign_in_links=7, outbox=30, bounces=180, audit=730, answers=90)
 

@@ -1,28 +1,13 @@
 """HR schedules recurring pulses on the Schedules page."""
 import pytest
 
-from app.db import db
 from app.models import AuditEntry, Schedule
-from tests.conftest import build_app, csrf_token, sign_in
+from tests.support import csrf_token
+
+pytestmark = pytest.mark.app_settings(TIMEZONE="Europe/Paris")
 
 GOOD = {"survey": "weekly", "team": "Acme", "cadence": "weekly", "weekday": "0",
         "day_of_month": "1", "hour": "9", "days": "3"}
-
-
-@pytest.fixture
-def app(tmp_path):
-    yield build_app(tmp_path, REQUIRE_MFA=False, TIMEZONE="Europe/Paris")
-    db.close()
-
-
-@pytest.fixture
-def hr_client(app, make_people, make_staff):
-    with app.app_context():
-        make_people({"Acme/Platform": 6})
-        hr = make_staff("hr")
-    client = app.test_client()
-    sign_in(client, hr)
-    return client
 
 
 def post(client, path, data):

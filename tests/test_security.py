@@ -6,7 +6,9 @@ from datetime import UTC
 import pytest
 
 from app.views.security_headers import CONTENT_SECURITY_POLICY
-from tests.conftest import answer, invitations_of, open_pulse
+from tests.support import (
+    STAFF_PASSWORD, answer, build_app, csrf_token, form_answers, invitations_of, open_pulse,
+    personal_path, sign_in)
 
 
 def test_every_page_carries_a_strict_content_security_policy(client, make_round):
@@ -47,7 +49,6 @@ def test_pages_are_gzipped_for_browsers_that_ask(client, make_round):
 
 
 def test_a_comment_with_markup_is_shown_back_escaped(client, make_round):
-    from tests.conftest import csrf_token, form_answers
     round_ = make_round()
     html = open_pulse(client, invitations_of(round_)[0])
     data = form_answers(round_, csrf_token=csrf_token(html),
@@ -71,7 +72,6 @@ def test_a_pulse_session_expires_on_the_server_side(app, client, make_round):
 
 def test_the_session_cookie_is_http_only_and_same_site(client, make_round):
     invitation = invitations_of(make_round())[0]
-    from tests.conftest import personal_path
     response = client.get(personal_path(invitation))
     cookie = response.headers["Set-Cookie"]
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
@@ -89,7 +89,6 @@ def test_answered_people_are_not_listed_anywhere_in_a_page(client, make_round):
 
 def test_behind_https_the_cookie_is_secure_host_only_and_hsts_covers_subdomains(tmp_path):
     from app.db import db
-    from tests.conftest import build_app
     app = build_app(tmp_path, BASE_URL="https://heard.example", REQUIRE_MFA=False)
     client = app.test_client()
     page = client.get("/signin", base_url="https://heard.example")
@@ -116,7 +115,6 @@ OFF_SITE = ["/%09/evil.example", "/%0A/x", "/%0D%0ASet-Cookie:%20a=b", "//evil.e
 
 @pytest.mark.parametrize("target", OFF_SITE)
 def test_next_never_leaves_the_site_even_when_disguised(app, make_staff, target):
-    from tests.conftest import sign_in
     client = app.test_client()
     sign_in(client, make_staff())
     response = client.get("/signin?next=" + target)
@@ -147,7 +145,6 @@ def enrolled_leader(make_staff):
 
 
 def code_page(client, leader):
-    from tests.conftest import sign_in
     assert sign_in(client, leader, follow=False).headers["Location"] == "/signin/code"
     return client.get("/signin/code").get_data(as_text=True)
 
@@ -155,7 +152,6 @@ def code_page(client, leader):
 def test_next_after_password_and_code_stays_on_the_site(app, client, make_staff):
     import pyotp
 
-    from tests.conftest import STAFF_PASSWORD, csrf_token
     leader, secret = enrolled_leader(make_staff)
     page = client.get("/signin?next=/%0A/x").get_data(as_text=True)
     client.post("/signin", data={"email": leader.email, "password": STAFF_PASSWORD,
@@ -174,7 +170,6 @@ def test_next_after_password_and_code_stays_on_the_site(app, client, make_staff)
 @pytest.mark.parametrize("code", ["⁰⁴⁵₀₁₂", "１２３４５６", "٠١٢٣٤٥", "ａｂｃｄ-ｅｆｇｈ-ｉｊｋｌ-ｍｎｏｐ",
                                   "abcd-efgh-ijkl-mnop-qrst-uvwé", "12345", "12 34 5x"])
 def test_a_code_of_unicode_digits_is_a_422_with_a_sentence(app, client, make_staff, code):
-    from tests.conftest import csrf_token
     leader, _secret = enrolled_leader(make_staff)
     page = code_page(client, leader)
     response = client.post("/signin/code", data={"code": code, "csrf_token": csrf_token(page)})
@@ -183,7 +178,6 @@ def test_a_code_of_unicode_digits_is_a_422_with_a_sentence(app, client, make_sta
 
 
 def test_setting_up_with_unicode_digits_is_a_422_too(app, client, make_staff):
-    from tests.conftest import csrf_token, sign_in
     sign_in(client, make_staff())
     page = client.get("/account/mfa").get_data(as_text=True)
     response = client.post("/account/mfa", data={"code": "⁰⁴⁵₀₁₂", "csrf_token": csrf_token(page)})
@@ -195,7 +189,6 @@ def test_setting_up_with_unicode_digits_is_a_422_too(app, client, make_staff):
 @pytest.mark.parametrize("site, allowed", [("cross-site", False), ("same-origin", True),
                                            ("same-site", True), ("none", True), (None, True)])
 def test_a_cross_site_post_is_refused_with_a_sentence(client, make_staff, site, allowed):
-    from tests.conftest import STAFF_PASSWORD, csrf_token
     leader = make_staff()
     page = client.get("/signin").get_data(as_text=True)
     headers = {"Sec-Fetch-Site": site} if site else {}

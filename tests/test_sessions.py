@@ -10,15 +10,9 @@ import pytest
 from app.accounts import browser_sessions, credentials, security_events
 from app.accounts.roster import import_roster
 from app.models import BrowserSession, Person, utcnow
-from tests.conftest import (
-    build_app, csrf_token, invitations_of, open_pulse, post_form, sign_in, sign_in_by_link)
-
-
-@pytest.fixture
-def app(tmp_path):
-    from app.db import db
-    yield build_app(tmp_path, REQUIRE_MFA=False)
-    db.close()
+from tests.support import (
+    STAFF_PASSWORD, build_app, csrf_token, invitations_of, open_pulse, post_form, sign_in,
+    sign_in_by_link)
 
 
 def board_session_from_pulse(app, make_round):
@@ -279,7 +273,6 @@ def test_a_password_session_cannot_replace_an_authenticator_set_up_since(mfa_app
 
     import pyotp
 
-    from tests.conftest import STAFF_PASSWORD
     with mfa_app.app_context():
         import_roster("email,name,team,role,leads\nl@acme.test,Lea,Acme,leader,Acme\n")
         lea = Person.by_email("l@acme.test")

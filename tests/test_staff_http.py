@@ -10,15 +10,8 @@ import pytest
 
 from app.accounts import credentials
 from app.models import Person, utcnow
-from tests.conftest import STAFF_PASSWORD, build_app, csrf_token, post_form, sign_in
-
-
-@pytest.fixture
-def app(tmp_path):
-    from app.db import db
-    yield build_app(tmp_path, REQUIRE_MFA=False)
-    db.close()
-
+from tests.support import (
+    STAFF_PASSWORD, build_app, csrf_token, invitations_of, open_pulse, post_form, sign_in)
 
 
 def test_signing_in_with_a_password_opens_the_dashboard(client, make_staff):
@@ -251,7 +244,6 @@ def test_the_second_step_expires(mfa_app, make_staff):
 
 
 def test_a_staff_page_does_not_end_an_employees_pulse_session(client, make_round):
-    from tests.conftest import invitations_of, open_pulse
     round_ = make_round()
     open_pulse(client, invitations_of(round_)[0])
     assert client.get("/themes").status_code == 303

@@ -5,7 +5,7 @@ import pytest
 
 from app.models import Question, Survey, Theme
 from app.pulse import surveys
-from tests.conftest import SURVEYS_DIR
+from tests.support import SURVEYS_DIR
 
 
 def test_the_built_in_weekly_pulse_is_a_good_pulse():

@@ -10,8 +10,8 @@ from app.db import db
 from app.delivery import schedules
 from app.models import OutboxMail, PendingAnswer, Round, Schedule, TeamTally
 from app.pulse import releases
-from tests.conftest import answer, build_app, invitations_of, roster_csv
-from tests.mail_support import run_tick, smtp, smtp_config  # noqa: F401 (a fixture)
+from tests.mail_support import run_tick, smtp_config
+from tests.support import answer, build_app, invitations_of, roster_csv
 
 MONDAY_8 = datetime(2026, 11, 23, 8, 0)  # a Monday, 08:00 UTC
 

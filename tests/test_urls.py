@@ -9,7 +9,7 @@ from app.crypto import links
 from app.logs import secret_prefixes
 from app.pulse import open_links
 from app.views.urls import LinkUrls
-from tests.conftest import build_app, invitations_of
+from tests.support import build_app, invitations_of
 
 # Where an operator may put Heard: a host of its own, a port, or a path on a shared host.
 BASE_URLS = ["http://heard.test", "http://127.0.0.1:5000", "https://example.com/heard"]

@@ -4,7 +4,7 @@ from hypothesis import strategies as st
 
 from app.pulse import rounds
 from app.results.visibility import shown_teams, shown_teams_in_round
-from tests.conftest import answer, invitations_of
+from tests.support import answer, everything_derivable, invitations_of, team_trees
 
 K = 5
 
@@ -47,28 +47,6 @@ def people_of(parents, stored):
                 found |= subtree(child)
         return found
     return {team_id: frozenset(subtree(team_id)) for team_id in parents}
-
-
-def everything_derivable(sets):
-    """Close the shown groups under union, intersection and difference."""
-    known = {s for s in sets}
-    while True:
-        new = {op(a, b) for a in known for b in known
-               for op in (frozenset.union, frozenset.intersection, frozenset.difference)}
-        if new <= known:
-            return known
-        known |= new
-
-
-@st.composite
-def team_trees(draw, max_teams):
-    """{team id: parent id or None}: team 1 is the root, each later team hangs below
-    an earlier one."""
-    size = draw(st.integers(min_value=1, max_value=max_teams))
-    parents = {1: None}
-    for team_id in range(2, size + 1):
-        parents[team_id] = draw(st.integers(min_value=1, max_value=team_id - 1))
-    return parents
 
 
 @st.composite

@@ -10,7 +10,7 @@ from app.accounts.roster import import_roster
 from app.db import db
 from app.models import MailBounce, OutboxMail, utcnow
 from app.pulse import rounds
-from tests.conftest import (
+from tests.support import (
     STAFF_PASSWORD, answer, build_app, csrf_token, invitations_of, roster_csv, sign_in)
 
 STAFF = ("email,name,team,role,leads\n"
