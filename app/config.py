@@ -114,8 +114,11 @@ class BaseURL:
         url = _as_text(value).strip().rstrip("/")
         parts = urlsplit(url)  # a ValueError for an unbalanced [ in the host
         parts.port  # and for a port that is not a number from 0 to 65535
+        # No user:password (it would ride in every mailed link), query or fragment
+        # (a link built under it would lose or garble them).
         if parts.scheme not in ("http", "https") or not parts.hostname \
-                or any(c.isspace() for c in url):
+                or any(c.isspace() for c in url) or "@" in parts.netloc \
+                or parts.query or parts.fragment or url.endswith(("?", "#")):
             raise ValueError
         return url
 
@@ -147,6 +150,8 @@ class TimeZone:
     takes = "a time zone name, like UTC or Europe/Paris"
 
     def parse(self, value):
+        if isinstance(value, ZoneInfo):  # typed already (a test, an app's config again)
+            return value
         try:
             return ZoneInfo(_as_text(value).strip() or "UTC")
         except (ZoneInfoNotFoundError, ValueError):
@@ -158,6 +163,8 @@ class MailAddress:
 
     def parse(self, value):
         """An Address, or None when empty (the delivery settings say whether it may be)."""
+        if isinstance(value, Address):  # typed already
+            return value
         text = _as_text(value).strip()
         if not text:
             return None
@@ -175,6 +182,8 @@ class ReminderDays:
 
     def parse(self, value):
         """The days, earliest reminder first."""
+        if isinstance(value, (tuple, list)):  # typed already: the days themselves
+            value = ",".join(str(day) for day in value)
         text = _as_text(value).strip()
         if text.lower() in ("", "none", "off"):
             return ()
@@ -197,7 +206,7 @@ class Setting:
         """The typed value; SettingError naming HEARD_<name> and what it takes."""
         try:
             return self.kind.parse(value)
-        except ValueError as error:
+        except (ValueError, TypeError) as error:  # TypeError: a Python value of no kind
             # A kind's own SettingError says what is wrong; any other ValueError (from
             # int(), ZoneInfo, limits...) speaks for the library: say what the setting takes.
             reason = str(error) if isinstance(error, SettingError) else \
@@ -240,7 +249,7 @@ SETTINGS = (
             "How long a one-time sign-in link stays valid; at most 10 minutes."),
     Setting("STAFF_IDLE_MINUTES", WholeNumber(1, 1440, "minutes"), 30,
             "A staff session ends after this many minutes without a request."),
-    Setting("STAFF_SESSION_HOURS", WholeNumber(1, 168, "hours"), 12,
+    Setting("STAFF_SESSION_HOURS", WholeNumber(1, 24, "hours"), 12,
             "A staff session ends this many hours after sign-in, active or not."),
     Setting("SIGNIN_LIMIT_PER_ACCOUNT", RateLimit(), "5 per 15 minutes",
             "Failed sign-ins (password, code) allowed for one account from one network "

@@ -24,7 +24,7 @@ INVALID = {
     "ALLOW_COMMENT_EXPORT": ("maybe", "true or false"),
     "SIGN_IN_LINK_MINUTES": ("60", "a whole number of minutes from 1 to 10"),
     "STAFF_IDLE_MINUTES": ("0", "a whole number of minutes from 1 to 1440"),
-    "STAFF_SESSION_HOURS": ("12h", "a whole number of hours from 1 to 168"),
+    "STAFF_SESSION_HOURS": ("12h", "a whole number of hours from 1 to 24"),
     "SIGNIN_LIMIT_PER_ACCOUNT": ("5 every 15 minutes", "a rate limit like 5 per 15 minutes"),
     "SIGNIN_CEILING_PER_ACCOUNT": ("lots", "a rate limit"),
     "SIGNIN_LIMIT_PER_ADDRESS": ("30", "a rate limit"),
@@ -117,10 +117,26 @@ def test_the_server_and_the_command_say_which_setting_is_wrong_without_a_traceba
     ({"DATABASE_URL": "postgresql://localhost"}, "names no database"),
     ({"REMINDER_DAYS": "2,2"}, "HEARD_REMINDER_DAYS is '2,2'; a day is given twice"),
     ({"SMTP_HOST": "smtp.example.com"}, "HEARD_SMTP_SENDER is empty"),
+    # A base URL every mailed link starts with: no password in it, nothing to drop.
+    ({"BASE_URL": "https://heard:secret@pulse.example.com"}, "HEARD_BASE_URL is"),
+    ({"BASE_URL": "https://pulse.example.com/heard?x=1"}, "HEARD_BASE_URL is"),
+    ({"BASE_URL": "https://pulse.example.com/#top"}, "HEARD_BASE_URL is"),
+    ({"STAFF_SESSION_HOURS": 48}, "a whole number of hours from 1 to 24"),
+    ({"TIMEZONE": 3.5}, "HEARD_TIMEZONE is 3.5; it must be a time zone name"),
 ])
 def test_bad_settings_stop_start_up_with_a_clear_message(tmp_path, config, message):
     with pytest.raises(StartupError, match=message.replace("(", r"\(").replace(")", r"\)")):
         start(tmp_path, **config)
+
+
+def test_an_apps_typed_settings_start_an_app_again(tmp_path):
+    """create_app(dict(other.config)): every typed value is taken as it is."""
+    first = start(tmp_path, TIMEZONE="Europe/Paris", REMINDER_DAYS="3,1",
+                  SMTP_HOST="smtp.example.com", SMTP_SENDER="Heard <pulse@example.com>")
+    again = create_app(dict(first.config))
+    for name in ("TIMEZONE", "REMINDER_DAYS", "SMTP_SENDER", "MIN_GROUP", "BASE_URL"):
+        assert again.config[name] == first.config[name], name
+    db.close()
 
 
 # What an operator writes in the environment, and what the app then works with.

@@ -58,6 +58,11 @@ def test_a_bad_schedule_comes_back_with_a_sentence_and_saves_nothing(app, hr_cli
         assert Schedule.select().count() == 0
 
 
+def test_a_mistyped_number_comes_back_as_typed_to_be_fixed(hr_client):
+    html = post(hr_client, "/schedules", {**GOOD, "hour": "9am"}).get_data(as_text=True)
+    assert 'value="9am"' in html and 'value="9"' not in html.split('name="hour"')[1][:80]
+
+
 def test_pause_resume_and_delete(app, hr_client):
     post(hr_client, "/schedules", GOOD)
     with app.app_context():

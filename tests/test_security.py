@@ -173,7 +173,8 @@ def test_a_code_of_unicode_digits_is_a_422_with_a_sentence(app, client, make_sta
     leader, _secret = enrolled_leader(make_staff)
     page = code_page(client, leader)
     response = client.post("/signin/code", data={"code": code, "csrf_token": csrf_token(page)})
-    # The form (app.views.forms.staff) or app.accounts.credentials.code_problem says it; either way a sentence.
+    # The form (app.views.forms.staff) or app.accounts.credentials.code_problem says it;
+    # either way a sentence.
     assert response.status_code == 422 and "A code " in response.get_data(as_text=True)
 
 

@@ -97,3 +97,9 @@ def test_a_request_line_for_each_secret_route_is_redacted(app, caplog, mount):
 def test_the_redaction_is_read_from_the_routes():
     assert secret_prefixes(["/p/<secret:token>", "/board/<id:thread_id>",
                             "/x/<secret:code>/more"]) == ["/p/", "/x/"]
+
+
+def test_a_secret_after_a_variable_part_is_refused_not_logged():
+    """'/x/<id:n>/<secret:t>' would give a prefix no log line holds: refuse the route."""
+    with pytest.raises(ValueError, match="fixed text"):
+        secret_prefixes(["/x/<id:n>/<secret:token>"])

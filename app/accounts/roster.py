@@ -8,9 +8,10 @@ import io
 import re
 from dataclasses import dataclass, field
 
-from app import errors, text
+from app import text
 from app.accounts import credentials
 from app.db import db
+from app.errors import Invalid
 from app.models import Person, Team, TeamLead
 from app.models.org import EMPLOYEE, PATH_SEPARATOR, ROLES, normalise_path
 
@@ -24,7 +25,7 @@ MAX_TEAM_NAME_CHARS = 120  # one segment of a path
 MAX_PATH_CHARS = Team.path.max_length  # 1,000: what the column holds on both databases
 
 
-class RosterError(errors.Invalid):
+class RosterError(Invalid):
     """The file was refused; `errors` lists 'line N: what' messages."""
 
     def __init__(self, errors):

@@ -18,7 +18,7 @@ from app.exports import files as exports
 from app.models import Person, Team
 from app.pulse import rounds, surveys
 from app.views import static_site
-from app.views.extensions import thresholds, urls
+from app.views.extensions import mail_settings, thresholds, urls
 
 
 def init_app(app):
@@ -151,15 +151,15 @@ def links_command(email, everyone):
 @with_appcontext
 def demo_command():
     """Load a demo company (only into an empty database) and print sign-in links."""
-    config, mail_settings = current_app.config, current_app.extensions["heard_delivery"]
+    config, settings = current_app.config, mail_settings()
     if not demo.database_is_empty():
         click.echo("the database already holds people; demo data not loaded")
     else:
         demo.load_demo(config["SURVEYS_DIR"], thresholds().k,
-                       timezone=mail_settings.timezone)
+                       timezone=settings.timezone)
         click.echo("demo company loaded")
-        sent = tick.tick(mail_settings, urls(), thresholds()).delivery.sent
-        click.echo(f"{sent} invitation mail(s) for the open round: {mail_settings.describe()}")
+        sent = tick.tick(settings, urls(), thresholds()).delivery.sent
+        click.echo(f"{sent} invitation mail(s) for the open round: {settings.describe()}")
     for line in (demo.sign_in_lines(urls()) + demo.staff_sign_in_lines(urls())
                  + demo.board_sign_in_line(urls()) + demo.poster_line(urls())):
         click.echo(line)
@@ -208,7 +208,7 @@ def login_link_command(email):
 
 @click.group("accounts", cls=AppGroup)
 def accounts_cli():
-    """Staff credentials."""
+    """Staff accounts."""
 
 
 @accounts_cli.command("disable")

@@ -1,20 +1,15 @@
 """Commands that get rounds to people: `flask rounds tick` and the `flask mail` group."""
 import click
-from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 
 from app.delivery import mails, outbox, tick
 from app.delivery.transport import Refused, Unreachable, transport_for
-from app.views.extensions import thresholds, urls
+from app.views.extensions import mail_settings, thresholds, urls
 
 
 def init_app(app, rounds_cli):
     rounds_cli.add_command(rounds_tick)
     app.cli.add_command(mail_cli)
-
-
-def _delivery():
-    return current_app.extensions["heard_delivery"]
 
 
 @click.command("tick")
@@ -24,7 +19,7 @@ def rounds_tick(no_send):
     """Do everything due: close, open scheduled rounds, invite, remind, release, send.
 
     Safe to run from cron every minute, twice at once, or after a pause."""
-    report = tick.tick(_delivery(), urls(), thresholds(), send=not no_send)
+    report = tick.tick(mail_settings(), urls(), thresholds(), send=not no_send)
     for round_ in report.closed:
         click.echo(f"closed round {round_.id} ({round_.name})")
     for opened in report.opened:
@@ -64,7 +59,7 @@ def mail_cli():
 @click.option("--send-to", "send_to", help="Also send a test mail to this address.")
 def mail_check(send_to):
     """Check the mail settings by talking to the server (nothing is queued)."""
-    settings = _delivery()
+    settings = mail_settings()
     click.echo(settings.describe())
     try:
         with transport_for(settings) as transport:
@@ -82,8 +77,8 @@ def mail_check(send_to):
 @mail_cli.command("send")
 def mail_send():
     """Send the mail that is due now (the tick does this too)."""
-    delivery = outbox.deliver(_delivery(), urls(), thresholds().k,
-                              final_stage=len(_delivery().reminder_days))
+    delivery = outbox.deliver(mail_settings(), urls(), thresholds().k,
+                              final_stage=len(mail_settings().reminder_days))
     _echo_delivery(delivery)
     if not (delivery.sent or delivery.problems or delivery.unreachable):
         click.echo("nothing to send")
@@ -93,7 +88,7 @@ def mail_send():
 def mail_status():
     """How much mail waits, how much was given up, and the addresses refused."""
     state = outbox.status()
-    click.echo(f"{_delivery().describe()}\n{state.waiting} mail(s) waiting, "
+    click.echo(f"{mail_settings().describe()}\n{state.waiting} mail(s) waiting, "
                f"{state.failed} given up")
     for bounce in state.bounces:
         click.echo(f"refused {bounce.refusals}x, last {bounce.last_at:%Y-%m-%d %H:%M} UTC: "

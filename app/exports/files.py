@@ -22,7 +22,6 @@ from app.exports import spreadsheet
 # What an export covers is chosen in app.exports.choice; callers find it all here.
 from app.exports.choice import ExportError, NotAllowed, NotFound, Selection, choose  # noqa: F401
 from app.models import Comment, CommentTheme, DataKey, Post, Round, Team, Theme, Thread, utcnow
-from app.models.org import HR
 from app.results import dashboard
 from app.results.aggregates import facts_for_rounds
 
@@ -240,7 +239,7 @@ def may_export_comments(person, allowed):
     if not allowed:
         raise NotAllowed("Exporting comments is turned off. The operator can allow it with "
                          "HEARD_ALLOW_COMMENT_EXPORT=true.")
-    if person is not None and person.role != HR:
+    if person is not None and not person.is_hr:
         raise NotAllowed("Only HR may export comments.")
 
 

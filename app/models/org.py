@@ -91,6 +91,11 @@ class Person(BaseModel):
         return self.role in STAFF_ROLES
 
     @property
+    def is_hr(self):
+        """HR: the one role that may export comments (admins run the system, not people)."""
+        return self.role == HR
+
+    @property
     def sees_everything(self):
         """HR and admins: every team's results and threads, whatever they lead."""
         return self.role in EVERYTHING_ROLES

@@ -15,8 +15,8 @@ from app.models.org import EVERYTHING_ROLES, ROLE_LABELS
 from app.results import dashboard
 from app.views.access import member, staff
 from app.views.dashboard import VIEWERS, chosen_view
-from app.views.extensions import thresholds
 from app.views.errors import status_of
+from app.views.extensions import thresholds
 from app.views.forms.board import EditForm, HideForm, ReactForm, ReplyForm, StatusForm, ThreadForm
 from app.views.limits import limit_anonymous_replies
 from app.views.params import query_key, use_converters
@@ -33,7 +33,7 @@ def _person():
 def _thread(thread_id):
     thread = conversations.thread_by_id(thread_id)
     if thread is None or not conversations.may_see(_person(), thread):
-        abort(404, "There is no such thread on your listing.")
+        abort(404, "There is no such thread on your board.")
     return thread
 
 

@@ -11,7 +11,7 @@ from app.accounts import scope
 from app.errors import HeardError
 from app.exports import files
 from app.models import Team
-from app.models.org import EVERYTHING_ROLES, HR
+from app.models.org import EVERYTHING_ROLES
 from app.views.access import staff
 from app.views.errors import status_of
 from app.views.extensions import thresholds
@@ -25,7 +25,7 @@ ROLES = EVERYTHING_ROLES
 def _page(form, status=200, error=None):
     person = current_user.person
     rounds = scope.Viewer(person).closed_rounds()  # HR and admins: every closed round
-    comments_allowed = current_app.config["ALLOW_COMMENT_EXPORT"] and person.role == HR
+    comments_allowed = current_app.config["ALLOW_COMMENT_EXPORT"] and person.is_hr
     return render_template("exports/index.html", rounds=rounds,
                            teams=Team.select().order_by(Team.path), error=error,
                            form=form, comments_allowed=comments_allowed,
@@ -44,6 +44,7 @@ def download():
     form, config, person = ExportForm(), current_app.config, current_user.person
     try:
         if not form.validate():
+            files.choose(*form.as_typed())  # refuses what it meets first, as typed
             raise first_refusal(form, files.ExportError)
         if form.kind.data == "comments":
             files.may_export_comments(person, config["ALLOW_COMMENT_EXPORT"])

@@ -11,3 +11,8 @@ def thresholds():
 def urls():
     """The app's link builders (app.views.urls.LinkUrls)."""
     return current_app.extensions["heard_urls"]
+
+
+def mail_settings():
+    """The app's mail and reminder settings (app.delivery.settings.DeliverySettings)."""
+    return current_app.extensions["heard_delivery"]

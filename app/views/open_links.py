@@ -1,7 +1,6 @@
 """Open links for HR and admins: make one for a team subtree, print its QR code, revoke.
 """
-from flask import (
-    Blueprint, Response, abort, redirect, render_template, request, url_for)
+from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from app.models import OpenLink, Team

@@ -1,6 +1,6 @@
 """Recurring pulses, for HR and admins: the list, a form to add one, pause, resume,
 delete. Rounds are opened by `flask rounds tick`; the page says when the next is due."""
-from flask import Blueprint, abort, current_app, redirect, render_template, url_for
+from flask import Blueprint, abort, redirect, render_template, url_for
 from flask_login import current_user
 
 from app.delivery import mails, outbox, schedules
@@ -8,6 +8,7 @@ from app.models import Schedule, Survey, Team
 from app.models.org import EVERYTHING_ROLES
 from app.views.access import staff
 from app.views.errors import status_of
+from app.views.extensions import mail_settings
 from app.views.forms.delivery import ScheduleForm
 from app.views.params import use_converters
 
@@ -16,12 +17,8 @@ use_converters(bp)
 ROLES = EVERYTHING_ROLES
 
 
-def _settings():
-    return current_app.extensions["heard_delivery"]
-
-
 def _page(form, status=200, error=None):
-    settings = _settings()
+    settings = mail_settings()
     return render_template(
         "schedules/index.html", schedules=schedules.listing(), error=error,
         form=form.offer(Survey.select().where(Survey.active).order_by(Survey.title),
@@ -46,7 +43,7 @@ def create():
     try:
         schedules.create(form.survey.data, form.team.data, form.cadence.data, form.day(),
                          form.hour.data, form.days.data, current_user.person,
-                         _settings().timezone)
+                         mail_settings().timezone)
     except (schedules.ScheduleError, schedules.Overlap) as error:  # beside what was typed
         return _page(form, 422, str(error))
     return redirect(url_for("schedules.index"), 303)
@@ -63,7 +60,7 @@ def _schedule(schedule_id):
 @staff(*ROLES)
 def pause(schedule_id):
     schedules.set_active(_schedule(schedule_id), False, current_user.person,
-                         _settings().timezone)
+                         mail_settings().timezone)
     return redirect(url_for("schedules.index"), 303)
 
 
@@ -72,7 +69,7 @@ def pause(schedule_id):
 def resume(schedule_id):
     try:
         schedules.set_active(_schedule(schedule_id), True, current_user.person,
-                             _settings().timezone)
+                             mail_settings().timezone)
     except schedules.Overlap as error:
         return _page(ScheduleForm(formdata=None), status_of(error), str(error))
     return redirect(url_for("schedules.index"), 303)

@@ -26,9 +26,9 @@ class ScheduleForm(DeliveryForm):
     team = _offered("For everyone in")  # a team's path
     cadence = _offered("How often", choices=[SelectChoice(c, c.capitalize()) for c in CADENCES])
     weekday = WholeNumberField("Weekly and every other week: on")  # 0 = Monday
-    day_of_month = WholeNumberField("Monthly and quarterly: on day")
-    hour = WholeNumberField("At (hour)")
-    days = WholeNumberField("Open for (days)")
+    day_of_month = WholeNumberField("Monthly and quarterly: on day", default=1)
+    hour = WholeNumberField("At (hour)", default=9)
+    days = WholeNumberField("Open for (days)", default=5)
 
     def day(self):
         """The day that counts for the chosen cadence: a weekday or a day of the month."""

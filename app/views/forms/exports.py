@@ -19,3 +19,10 @@ class ExportForm(FlaskForm):
     until = ParsedField("to", parse=choice.parse_day, refuses=HeardError)
     team = StringField("Teams")  # a team's path; empty for the whole organisation
     excel = YesField("For Excel")
+
+    def as_typed(self):
+        """Round, days and team as the person typed them: where one does not parse,
+        app.exports.choice reads them all in its own order and refuses the first it
+        meets (a team that does not exist before a date that is no date)."""
+        return tuple(field.raw_data[0] if field.raw_data else None
+                     for field in (self.round, self.since, self.until, self.team))

@@ -8,7 +8,17 @@ from wtforms import BooleanField, StringField
 from app.numbers import LARGEST_ID, whole_number
 
 
-class WholeNumberField(StringField):
+class TypedTextField(StringField):
+    """A text input whose value is parsed: when it does not parse, the page it comes
+    back on shows what the person typed, for them to fix, not the default."""
+
+    def _value(self):
+        if self.data is None and self.raw_data:
+            return self.raw_data[0]
+        return super()._value()
+
+
+class WholeNumberField(TypedTextField):
     """A whole number in ASCII digits (spaces around it allowed, as a form sends them),
     else None: the business function then refuses None with its sentence, in the order
     it checks its arguments."""
@@ -18,7 +28,7 @@ class WholeNumberField(StringField):
         self.data = whole_number(raw, 0, LARGEST_ID)
 
 
-class ParsedField(StringField):
+class ParsedField(TypedTextField):
     """Text that a business parser turns into a value; None when left empty.
 
     What the parser refuses becomes this field's error, and the refusal itself (an
