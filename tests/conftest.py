@@ -3,6 +3,7 @@ HEARD_TEST_DATABASE_URL is set), its client and CLI runner, factories for people
 and rounds, the organisations several modules test against, and one Chromium.
 Plain helpers are in tests/support.py."""
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -10,8 +11,9 @@ from app.accounts import credentials
 from app.accounts.roster import import_roster
 from app.board import conversations
 from app.db import db
+from app.delivery import schedules
 from app.models import Person, Team, Theme
-from app.pulse import rounds
+from app.pulse import open_links, rounds
 from tests.browser_support import chromium
 from tests.mail_support import smtp_server
 from tests.support import (
@@ -90,6 +92,27 @@ def hr_client(app, make_people, make_staff):
     client = app.test_client()
     sign_in(client, hr)
     return client
+
+
+@pytest.fixture
+def world(app):
+    """Something on every page that has a form: a closed round with a thread and a reply
+    on it, an open link and a schedule; HR signed in."""
+    with app.app_context():
+        import_roster(roster_csv({"Acme/Platform": 12}) + "hr@acme.test,Hana,Acme,hr,\n")
+        closed = close_with_answers(rounds.open_round("weekly", "Acme", 5, 5),
+                                    {"Acme/Platform": 6})
+        hr = Person.by_email("hr@acme.test")
+        credentials.set_password(hr, STAFF_PASSWORD)
+        thread = conversations.open_thread(hr, closed, Theme.get_by_id("workload"),
+                                           closed.team, "We hear you.", "acknowledged")
+        conversations.reply(hr, thread, "Here is more.", False)
+        link = open_links.create("Acme", "Poster", hr)
+        schedule = schedules.create("weekly", "Acme", "weekly", 0, 9, 3, hr, ZoneInfo("UTC"))
+    client = app.test_client()
+    sign_in(client, Person.get_by_id(hr.id))
+    return {"client": client, "round": closed, "thread": thread, "link": link,
+            "schedule": schedule, "hr": hr}
 
 
 @pytest.fixture

@@ -1,11 +1,13 @@
 """Bad input gets a clear 4xx and nothing is stored."""
 import pytest
 
-from app.models import Participation, PendingAnswer
+from app import StartupError
+from app.accounts import credentials
+from app.board import conversations
+from app.models import AuditEntry, Participation, PendingAnswer, Person, Post, Thread
+from app.pulse import answering
 from tests.support import (
-    STAFF_PASSWORD, build_app, close_with_answers, csrf_token, form_answers, full_scores,
-    invitations_of, open_pulse, roster_csv)
-from tests.support import sign_in
+    build_app, csrf_token, form_answers, full_scores, invitations_of, open_pulse)
 from tests.support import sign_in as password_step
 
 LIKERT = "q_workload_manageable"
@@ -141,33 +143,6 @@ BIG_ID = str(2**63)  # one past SQLite's integers: OverflowError before the pars
 BIDI_AND_C1 = ["\u202e", "\u202a", "\u2066", "\u2069", "\x85", "\x9b", "\x00", "\x7f"]
 
 
-@pytest.fixture
-def world(app):
-    """A closed round with a thread on it, an open link and a schedule; HR signed in."""
-    from zoneinfo import ZoneInfo
-
-    from app.accounts.roster import import_roster
-    from app.board import conversations
-    from app.delivery import schedules
-    from app.models import Person, Theme
-    from app.pulse import open_links, rounds
-    with app.app_context():
-        import_roster(roster_csv({"Acme/Platform": 12}) + "hr@acme.test,Hana,Acme,hr,\n")
-        closed = close_with_answers(rounds.open_round("weekly", "Acme", 5, 5),
-                                    {"Acme/Platform": 6})
-        hr = Person.by_email("hr@acme.test")
-        from app.accounts import credentials
-        credentials.set_password(hr, STAFF_PASSWORD)
-        thread = conversations.open_thread(hr, closed, Theme.get_by_id("workload"),
-                                           closed.team, "We hear you.", "acknowledged")
-        link = open_links.create("Acme", "Poster", hr)
-        schedule = schedules.create("weekly", "Acme", "weekly", 0, 9, 3, hr, ZoneInfo("UTC"))
-    client = app.test_client()
-    sign_in(client, Person.get_by_id(hr.id))
-    return {"client": client, "round": closed, "thread": thread, "link": link,
-            "schedule": schedule, "hr": hr}
-
-
 def hr_post(world, path, data):
     client = world["client"]
     token = csrf_token(client.get("/account").get_data(as_text=True))
@@ -247,7 +222,6 @@ def test_a_nul_in_the_sign_in_email_is_refused_with_a_sentence(client):
 
 
 def test_a_second_factor_code_in_unicode_digits_is_refused_not_a_500(app, make_staff):
-    from app.accounts import credentials
     leader = make_staff()
     with app.app_context():
         import pyotp
@@ -271,7 +245,6 @@ def test_a_second_factor_code_in_unicode_digits_is_refused_not_a_500(app, make_s
 ])
 def test_bidi_and_control_characters_are_refused_in_what_staff_write(world, character, path,
                                                                      field, data):
-    from app.models import AuditEntry, Post, Thread
     with world["client"].application.app_context():
         before = (Post.select().count(), AuditEntry.select().count(),
                   Thread.get_by_id(world["thread"].id).body)
@@ -286,8 +259,6 @@ def test_bidi_and_control_characters_are_refused_in_what_staff_write(world, char
 
 @pytest.mark.parametrize("character", BIDI_AND_C1)
 def test_bidi_and_control_characters_are_refused_in_a_hide_reason(world, character):
-    from app.board import conversations
-    from app.models import Person, Post
     with world["client"].application.app_context():
         post = conversations.reply(Person.get_by_id(world["hr"].id), world["thread"],
                                    "Thanks!", False)
@@ -310,7 +281,6 @@ def test_bidi_and_control_characters_are_refused_in_a_pulse_comment(client, puls
 
 @pytest.mark.parametrize("character", BIDI_AND_C1 + ["\x01"])
 def test_the_business_rule_refuses_the_same_characters_in_comments(app, make_round, character):
-    from app.pulse import answering
     round_ = make_round()
     invitation = invitations_of(round_)[0]
     with pytest.raises(answering.AnswerError, match="cannot be stored"):
@@ -328,6 +298,5 @@ def test_tab_and_line_breaks_stay_allowed_in_multi_line_text(client, pulse):
 
 @pytest.mark.parametrize("value", ["²", "⁰⁴⁵", "١", "2,²"])
 def test_unicode_digits_in_reminder_days_stop_start_up_naming_the_variable(tmp_path, value):
-    from app import StartupError
     with pytest.raises(StartupError, match="HEARD_REMINDER_DAYS"):
         build_app(tmp_path, migrate=False, REMINDER_DAYS=value)

@@ -2,17 +2,8 @@
 token, written by the one macro in _forms.html; a field's error is read out with it."""
 from html.parser import HTMLParser
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
-import pytest
-
-from app.accounts import credentials
-from app.accounts.roster import import_roster
-from app.board import conversations
-from app.delivery import schedules
-from app.models import Person, Theme
-from app.pulse import open_links, rounds
-from tests.support import STAFF_PASSWORD, close_with_answers, csrf_token, roster_csv, sign_in
+from tests.support import csrf_token
 
 TEMPLATES = Path(__file__).parent.parent / "app" / "templates"
 
@@ -43,28 +34,8 @@ def post_forms(html):
     return parser.forms
 
 
-@pytest.fixture
-def house(app):
-    """Something on every page that has forms: a closed round with a thread, an open
-    link, a schedule; HR signed in."""
-    with app.app_context():
-        import_roster(roster_csv({"Acme/Platform": 12}) + "hr@acme.test,Hana,Acme,hr,\n")
-        closed = close_with_answers(rounds.open_round("weekly", "Acme", 5, 5),
-                                    {"Acme/Platform": 6})
-        hr = Person.by_email("hr@acme.test")
-        credentials.set_password(hr, STAFF_PASSWORD)
-        thread = conversations.open_thread(hr, closed, Theme.get_by_id("workload"),
-                                           closed.team, "We hear you.", "acknowledged")
-        conversations.reply(hr, thread, "Here is more.", False)
-        open_links.create("Acme", "Poster", hr)
-        schedules.create("weekly", "Acme", "weekly", 0, 9, 3, hr, ZoneInfo("UTC"))
-    client = app.test_client()
-    sign_in(client, Person.get_by_id(hr.id))
-    return {"client": client, "round": closed, "thread": thread}
-
-
-def test_every_post_form_of_every_page_carries_the_csrf_token(app, house):
-    client, thread, round_ = house["client"], house["thread"], house["round"]
+def test_every_post_form_of_every_page_carries_the_csrf_token(app, world):
+    client, thread, round_ = world["client"], world["thread"], world["round"]
     pages = ["/schedules", "/open-links", "/exports", "/account", "/account/sessions",
              "/board", f"/board/{thread.id}",
              f"/board/new?theme=engagement&round={round_.id}&team={round_.team_id}"]
