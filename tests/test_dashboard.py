@@ -1,5 +1,6 @@
 """The themes dashboard: figures, thresholds, differencing, comments, participation,
 trends — as business functions and over HTTP per role."""
+import re
 from datetime import timedelta
 
 import pytest
@@ -271,7 +272,9 @@ def test_f8_ops_minus_warehouse_no_longer_says_who_answered(ops_with_warehouse):
     ops = page_of(ops_with_warehouse, "Acme/Ops")
     warehouse = page_of(ops_with_warehouse, "Acme/Ops/Warehouse")
     # 15 of 17 minus 8 of 10 would say that Support's 6 and the Ops lead all answered.
-    assert "At least 5 people answered in Acme/Ops." in ops and "15" not in ops
+    # (as a figure a person reads: a random token in an attribute may hold "15")
+    shown = re.sub(r"<[^>]*>", " ", ops)
+    assert "At least 5 people answered in Acme/Ops." in ops and not re.search(r"\b15\b", shown)
     assert "At least 5 people answered in Acme/Ops/Warehouse." in warehouse
     assert "at least 5 answered" in warehouse and " 8 answered" not in warehouse
     theme = page_of(ops_with_warehouse, "Acme/Ops", "/workload")
